@@ -1,0 +1,118 @@
+"""The one exception hierarchy of the worker: every class carries its wire error code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+
+class Pi30Error(Exception):
+    """Base class. ``code`` is what clients see in ``{"error": {"code": ...}}``."""
+
+    code: ClassVar[str] = "ERROR"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        out.update(self.details)
+        return out
+
+
+# -- codec (what the inverter answered) ---------------------------------------------------
+class ProtocolError(Pi30Error):
+    """The answer could not be taken as a valid reply to the request."""
+
+
+class CrcError(ProtocolError):
+    code = "CRC"
+
+
+class NakError(ProtocolError):
+    code = "NAK"
+
+
+class UnsupportedError(ProtocolError):
+    """The unit echoed the request back: it does not know the command."""
+
+    code = "UNSUPPORTED"
+
+
+class WrongProtocolError(ProtocolError):
+    """A PI17/PI18-style answer (``^0``...): the unit does not speak PI30."""
+
+    code = "WRONG_PROTOCOL"
+
+
+class MalformedError(ProtocolError):
+    code = "MALFORMED"
+
+
+# -- transport -----------------------------------------------------------------------------
+class TransportError(Pi30Error):
+    pass
+
+
+class ResponseTimeout(TransportError):
+    code = "TIMEOUT"
+
+
+class PortUnavailableError(TransportError):
+    code = "PORT_UNAVAILABLE"
+
+
+# -- requests (what a client asked) --------------------------------------------------------
+class RequestError(Pi30Error):
+    pass
+
+
+class InvalidRequestError(RequestError):
+    code = "INVALID_REQUEST"
+
+
+class UnknownCommandError(RequestError):
+    code = "UNKNOWN_COMMAND"
+
+
+class InvalidValueError(RequestError):
+    """A setter value outside the catalogue's (or the unit's) rules; ``allowed`` says what is."""
+
+    code = "INVALID_VALUE"
+
+    def __init__(self, message: str, allowed: Sequence[Any] | str | None = None) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+        if allowed is not None:
+            self.details["allowed"] = list(allowed) if not isinstance(allowed, str) else allowed
+
+
+class NotAllowedError(RequestError):
+    code = "NOT_ALLOWED"
+
+
+class BusyError(RequestError):
+    code = "BUSY"
+
+
+class ShuttingDownError(RequestError):
+    code = "SHUTTING_DOWN"
+
+
+ERROR_CODES: tuple[str, ...] = (
+    "CRC",
+    "NAK",
+    "UNSUPPORTED",
+    "WRONG_PROTOCOL",
+    "MALFORMED",
+    "TIMEOUT",
+    "PORT_UNAVAILABLE",
+    "INVALID_REQUEST",
+    "UNKNOWN_COMMAND",
+    "INVALID_VALUE",
+    "NOT_ALLOWED",
+    "BUSY",
+    "SHUTTING_DOWN",
+)
