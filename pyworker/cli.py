@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
 from .errors import Pi30Error, ProtocolError
-from .protocol import PROTOCOLS, decode, encode, get_catalogue
+from .protocol import PROTOCOLS, Command, allowed_values, decode, encode, get_catalogue
 
 # Packages that add sub-commands: each module has ``register(subparsers)`` which sets
 # ``func`` on its parsers. Imported lazily by name so Linux-only parts load only where used.
@@ -28,37 +29,41 @@ def error_json(exc: Pi30Error) -> dict[str, Any]:
     return {"error": exc.to_dict()}
 
 
+def _command_row(cmd: Command) -> tuple[str, str, str, str]:
+    """One row of the human table: name (with its argument), kind, description, details."""
+    name = cmd.name
+    if cmd.arg_pattern and cmd.arg_help:
+        name += f"<{cmd.arg_help.split()[0]}>"
+    if cmd.kind == "setter":
+        allowed = [str(a) for a in allowed_values(cmd)]
+        details = ", ".join(allowed[:6]) + (" ..." if len(allowed) > 6 else "")
+        if cmd.dangerous:
+            details = ("[dangerous] " + details).strip()
+    elif cmd.options_key:
+        details = f"{cmd.options_key} (list, {cmd.options_unit or ''})".replace(", )", ")")
+    else:
+        keys = [k for f in cmd.fields for k in (f.flags or (f.key,))]
+        details = ", ".join(keys[:5]) + (f" ... ({len(keys)} keys)" if len(keys) > 5 else "")
+    return name, cmd.kind, cmd.description, details
+
+
 def _cmd_commands(args: argparse.Namespace) -> int:
     catalogue = get_catalogue(args.protocol)
     if args.json:
         print_json(catalogue.to_dict())
         return 0
-    rows = []
-    for cmd in catalogue.commands.values():
-        name = cmd.name + (
-            f"<{cmd.arg_help.split()[0]}>" if cmd.arg_pattern and cmd.arg_help else ""
-        )
-        extra = ""
-        if cmd.kind == "setter":
-            from .protocol import allowed_values
-
-            allowed = allowed_values(cmd)
-            extra = ", ".join(str(a) for a in allowed[:6]) + (" ..." if len(allowed) > 6 else "")
-            if cmd.dangerous:
-                extra = "[dangerous] " + extra
-        else:
-            keys = [k for f in cmd.fields for k in (f.flags or (f.key,))]
-            extra = ", ".join(keys[:5]) + (f" ... ({len(keys)} fields)" if len(keys) > 5 else "")
-        rows.append((name, cmd.kind, cmd.description, extra))
-    width = max(len(r[0]) for r in rows)
-    for name, kind, desc, extra in rows:
-        print(
-            f"{name:<{width}}  {kind:<6}  {desc}"
-            + (f"\n{'':<{width}}          {extra}" if extra else "")
-        )
-    queries = len(catalogue.queries)
-    setters = len(catalogue.setters)
-    print(f"\n{args.protocol}: {queries} queries, {setters} setters")
+    rows = [_command_row(cmd) for cmd in catalogue.commands.values()]
+    width = max(len(row[0]) for row in rows)
+    lines = []
+    for name, kind, description, details in rows:
+        lines.append(f"{name:<{width}}  {kind:<6}  {description}")
+        if details:
+            lines.append(f"{'':<{width}}  {'':<6}  {details}")
+    lines.append("")
+    lines.append(
+        f"{catalogue.protocol}: {len(catalogue.queries)} queries, {len(catalogue.setters)} setters"
+    )
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 
@@ -71,31 +76,42 @@ def _cmd_encode(args: argparse.Namespace) -> int:
             adjust_zero=not args.no_adjust_zero,
         )
     except Pi30Error as exc:
-        print_json(error_json(exc))
+        print_json(error_json(exc))  # with "allowed" when a value was refused
         return 1
     print(frame.hex())
     return 0
 
 
+def parse_hex(text: str) -> bytes:
+    """Hex as users paste it: spaces, colons and an optional 0x prefix allowed."""
+    cleaned = "".join(text.split()).replace(":", "")
+    if cleaned[:2].lower() == "0x":
+        cleaned = cleaned[2:]
+    return bytes.fromhex(cleaned)
+
+
 def _cmd_decode(args: argparse.Namespace) -> int:
     try:
-        frame = bytes.fromhex(args.hex.replace(" ", "").replace(":", ""))
+        frame = parse_hex(args.hex)
     except ValueError:
         print_json({"error": {"code": "MALFORMED", "message": "--hex is not valid hexadecimal"}})
         return 1
     try:
         decoded = decode(args.command, frame, args.protocol)
-    except ProtocolError as exc:
-        print_json(error_json(exc))
-        return 1
     except Pi30Error as exc:
-        print_json(error_json(exc))
-        return 2
+        # exactly {code, message}; 1 for what the inverter answered, 2 for what was asked
+        print_json({"error": {"code": exc.code, "message": exc.message}})
+        return 1 if isinstance(exc, ProtocolError) else 2
     print_json({"command": decoded.command, "data": decoded.data, "units": decoded.units})
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The protocol sub-commands need no other package: skipping the others' imports (zmq, the
+# simulator) keeps `pi30-worker decode`, which users run by hand on pasted frames, quick.
+PROTOCOL_SUBCOMMANDS = frozenset(("commands", "encode", "decode"))
+
+
+def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pi30-worker",
         description="Own a PI30 (Voltronic / Axpert / MPP-Solar) inverter port and serve it.",
@@ -121,8 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
         "of the name are given whole (QPGS1, QED20260101); setters take the value apart "
         "(encode POP 02, encode PBCV 44.0, encode POP 'SBU first').",
     )
-    p.add_argument("command")
-    p.add_argument("value", nargs="?", default=None)
+    p.add_argument("command", metavar="COMMAND", help="a catalogued command (QPIGS, QPGS1, POP...)")
+    p.add_argument(
+        "value",
+        metavar="VALUE",
+        nargs="?",
+        default=None,
+        help="the setter's value: a code, a number or a label (02, 44.0, 'SBU first')",
+    )
     p.add_argument("--protocol", **protocol_kw)
     p.add_argument(
         "--no-adjust-zero", action="store_true", help="send a 0x00 CRC byte as is (default: 0x01)"
@@ -135,20 +157,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Decode an inverter answer. Exit 0 and print {command, data, units}; on a "
         "protocol failure exit 1 and print {error: {code, message}}.",
     )
-    p.add_argument("command", help="the command the answer belongs to (QPIGS, QPGS1, POP...)")
+    p.add_argument(
+        "command",
+        metavar="COMMAND",
+        help="the command the answer belongs to (QPIGS, QPGS1, POP...)",
+    )
     p.add_argument("--hex", required=True, help="the answer bytes in hex (spaces allowed)")
     p.add_argument("--protocol", **protocol_kw)
     p.set_defaults(func=_cmd_decode)
 
-    for module_name in SUBCOMMAND_MODULES:
+    for module_name in SUBCOMMAND_MODULES if with_registered else ():
         importlib.import_module(module_name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(with_registered=not (words and words[0] in PROTOCOL_SUBCOMMANDS))
+    args = parser.parse_args(words)
+    try:
+        result: int = args.func(args)
+    except BrokenPipeError:  # `pi30-worker commands | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return result
 
 

@@ -77,7 +77,9 @@ class ArgRule:
         ``scale_by_battery`` make them depend on the unit's nominal battery voltage;
         ``zero_allowed`` admits 0 outside the range (PBDV 00.0 = battery full).
       - ``current``: a current in A, formatted ``fmt``; the unit's own option list
-        (``options_query``: QMCHGCR...) is the authority, ``values`` the fallback.
+        (``options_query``: QMCHGCR...) is the authority, ``values`` the fallback. With
+        ``unit_fmt`` a (unit, current) pair is also taken, sent as m + ``unit_fmt`` (the
+        "m+nn" form some firmwares use).
       - ``flags``: QFLAG letters (PE/PD).
       - ``unit_choice`` / ``unit_current``: a parallel unit number m (0..9) then a choice/current.
       - ``pattern``: a raw string matching ``pattern`` (DAT, PBATCD, BTA).
@@ -99,11 +101,13 @@ class ArgRule:
     options_query: str | None = None
     pattern: str | None = None
     description: str | None = None
+    unit_fmt: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind}
         for name in (
             "fmt",
+            "unit_fmt",
             "minimum",
             "maximum",
             "step",
@@ -144,6 +148,7 @@ class Command:
     expected_response_bytes: int = 32
     options_key: str | None = None  # for "options" answers: the data key of the value list
     options_unit: str | None = None
+    dangerous_reason: str | None = None  # why a dangerous setter is off unless allowed
 
     def field(self, key: str) -> Field | None:
         for f in self.fields:
@@ -171,6 +176,8 @@ class Command:
             out["readback"] = self.readback.to_dict()
         if self.kind == "setter":
             out["dangerous"] = self.dangerous
+            if self.dangerous_reason:
+                out["dangerous_reason"] = self.dangerous_reason
         if self.options_key:
             out["options_key"] = self.options_key
             out["options_unit"] = self.options_unit
@@ -247,14 +254,15 @@ def TEMP(key: str, label: str | None = None) -> Field:
     )
 
 
-def WH(key: str, label: str | None = None, total: bool = True) -> Field:
+def WH(key: str, label: str | None = None) -> Field:
+    # Period totals (QED...) restart at zero; total_increasing reads a drop as a new cycle.
     return Field(
         key,
         label or _label(key),
         "int",
         "Wh",
         device_class="energy",
-        state_class="total_increasing" if total else "total",
+        state_class="total_increasing",
     )
 
 
@@ -314,6 +322,12 @@ BATTERY_TYPES = {
     "8": "LIb-protocol compatible",
     "9": "3rd party Lithium",
 }
+# The MAX document numbers the lithium types without the "TBD" slot.
+BATTERY_TYPES_MAX = {
+    **{code: label for code, label in BATTERY_TYPES.items() if int(code) <= 6},
+    "7": "LIb-protocol compatible",
+    "8": "3rd party Lithium",
+}
 INPUT_VOLTAGE_RANGES = {"0": "Appliance", "1": "UPS"}
 OUTPUT_SOURCE_PRIORITIES = {"0": "Utility first", "1": "Solar first", "2": "SBU first"}
 OUTPUT_SOURCE_PRIORITIES_MAX = {
@@ -342,6 +356,10 @@ OUTPUT_MODES = {
     "3": "Phase 2 of 3 phase output",
     "4": "Phase 3 of 3 phase output",
     "5": "Phase 1 of 2 phase output",
+    "6": "Phase 2 of 2 phase output",
+}
+OUTPUT_MODES_MAX = {
+    **{code: label for code, label in OUTPUT_MODES.items() if int(code) <= 5},
     "6": "Phase 2 of 2 phase output (120°)",
     "7": "Phase 2 of 2 phase output (180°)",
 }
@@ -464,6 +482,10 @@ QPIWS_BITS: tuple[str, ...] = (
     "battery_too_low_to_charge_warning",
     "reserved_30",
     "reserved_31",
+    "reserved_32",
+    "reserved_33",
+    "reserved_34",
+    "reserved_35",
 )
 QPIWS_BITS_MAX: tuple[str, ...] = (
     ("pv_loss_warning",)
@@ -528,7 +550,7 @@ QPIGS_FIELDS_MAX: tuple[Field, ...] = (
             ("is_charging_to_float", "is_switched_on", "is_dustproof_installed"),
             "Device status 2",
         ),
-        E("solar_feed_to_grid_status", FEED_TO_GRID, "Solar feed to grid"),
+        E("solar_feed_to_grid", FEED_TO_GRID, "Solar feed to grid"),
         E("country", COUNTRIES, "Country"),
         W("solar_feed_to_grid_power", "Solar feed to grid power"),
     )
@@ -537,6 +559,8 @@ QPIGS_FIELDS_MAX: tuple[Field, ...] = (
 
 def _qpiri_fields(max_variant: bool) -> tuple[Field, ...]:
     osp = OUTPUT_SOURCE_PRIORITIES_MAX if max_variant else OUTPUT_SOURCE_PRIORITIES
+    battery_types = BATTERY_TYPES_MAX if max_variant else BATTERY_TYPES
+    output_modes = OUTPUT_MODES_MAX if max_variant else OUTPUT_MODES
     fields: tuple[Field, ...] = (
         V("ac_input_voltage", "AC input voltage"),
         A("ac_input_current", "AC input current", "float"),
@@ -550,7 +574,7 @@ def _qpiri_fields(max_variant: bool) -> tuple[Field, ...]:
         V("battery_under_voltage", "Battery under voltage"),
         V("battery_bulk_charge_voltage", "Battery bulk charge voltage"),
         V("battery_float_charge_voltage", "Battery float charge voltage"),
-        E("battery_type", BATTERY_TYPES, "Battery type", "mdi:car-battery"),
+        E("battery_type", battery_types, "Battery type", "mdi:car-battery"),
         A("max_ac_charging_current", "Max AC charging current"),
         A("max_charging_current", "Max charging current"),
         E("input_voltage_range", INPUT_VOLTAGE_RANGES, "Input voltage range"),
@@ -564,7 +588,7 @@ def _qpiri_fields(max_variant: bool) -> tuple[Field, ...]:
         I("max_parallel_units", "Max parallel units"),
         E("machine_type", MACHINE_TYPES, "Machine type"),
         E("topology", TOPOLOGIES, "Topology"),
-        E("output_mode", OUTPUT_MODES, "Output mode"),
+        E("output_mode", output_modes, "Output mode"),
         V("battery_redischarge_voltage", "Battery re-discharge voltage"),
         E("pv_ok_condition", PV_OK_CONDITIONS, "PV OK condition"),
         E("pv_power_balance", PV_POWER_BALANCES, "PV power balance"),
@@ -577,6 +601,7 @@ def _qpiri_fields(max_variant: bool) -> tuple[Field, ...]:
 
 
 def _qdi_fields(max_variant: bool) -> tuple[Field, ...]:
+    output_modes = OUTPUT_MODES_MAX if max_variant else OUTPUT_MODES
     fields: tuple[Field, ...] = (
         V("ac_output_voltage", "AC output voltage"),
         HZ("ac_output_frequency", "AC output frequency"),
@@ -593,7 +618,7 @@ def _qdi_fields(max_variant: bool) -> tuple[Field, ...]:
             "Output source priority",
         ),
         E("charger_source_priority", CHARGER_SOURCE_PRIORITIES, "Charger source priority"),
-        E("battery_type", BATTERY_TYPES, "Battery type"),
+        E("battery_type", BATTERY_TYPES_MAX if max_variant else BATTERY_TYPES, "Battery type"),
         ENABLED("buzzer"),
         ENABLED("power_saving"),
         ENABLED("overload_restart"),
@@ -603,7 +628,7 @@ def _qdi_fields(max_variant: bool) -> tuple[Field, ...]:
         ENABLED("record_fault_code"),
         ENABLED("overload_bypass"),
         ENABLED("lcd_reset_to_default", "LCD reset to default"),
-        E("output_mode", OUTPUT_MODES, "Output mode"),
+        E("output_mode", output_modes, "Output mode"),
         V("battery_redischarge_voltage", "Battery re-discharge voltage"),
         E("pv_ok_condition", PV_OK_CONDITIONS, "PV OK condition"),
         E("pv_power_balance", PV_POWER_BALANCES, "PV power balance"),
@@ -629,7 +654,7 @@ Q1_FIELDS: tuple[Field, ...] = (
     S("gpio13", "GPIO13"),
     E("fan_lock_status", FAN_LOCK),
     S("not_used"),
-    PCT("fan_pwm_speed", "Fan PWM speed"),
+    replace(PCT("fan_pwm_speed", "Fan PWM speed"), icon="mdi:fan"),
     W("scc_charge_power", "SCC charge power"),
     S("parallel_warning"),
     HZ("sync_frequency"),
@@ -670,7 +695,7 @@ def _qpgs_fields(max_variant: bool) -> tuple[Field, ...]:
         W("total_output_active_power"),
         PCT("total_ac_output_percentage", "Total AC output percentage"),
         FLAGS("inverter_status", INVERTER_STATUS_FLAGS),
-        E("output_mode", OUTPUT_MODES),
+        E("output_mode", OUTPUT_MODES_MAX if max_variant else OUTPUT_MODES),
         E("charger_source_priority", CHARGER_SOURCE_PRIORITIES),
         A("max_charger_current"),
         A("max_charger_range"),
@@ -692,16 +717,16 @@ QBMS_FIELDS: tuple[Field, ...] = (
     E("battery_force_charging", YES_NO),
     E("battery_stop_discharge_flag", YES_NO),
     E("battery_stop_charge_flag", YES_NO),
+    # BMS voltages come in 0.1 V units ("532" = 53.2 V).
     replace(
-        V("battery_bulk_voltage_from_bms", "Battery bulk voltage from BMS", "float"), scale=0.1
-    ),
-    replace(
-        V("battery_float_voltage_from_bms", "Battery float voltage from BMS", "float"), scale=0.1
-    ),
-    replace(
-        V("battery_cut_off_voltage_from_bms", "Battery cut-off voltage from BMS", "float"),
+        V("battery_bulk_charging_voltage_from_bms", "Battery bulk charging voltage from BMS"),
         scale=0.1,
     ),
+    replace(
+        V("battery_float_charging_voltage_from_bms", "Battery float charging voltage from BMS"),
+        scale=0.1,
+    ),
+    replace(V("battery_cut_off_voltage_from_bms", "Battery cut-off voltage from BMS"), scale=0.1),
     A("battery_max_charging_current", "Battery max charging current"),
     A("battery_max_discharge_current", "Battery max discharge current"),
 )
@@ -709,7 +734,7 @@ QBMS_FIELDS: tuple[Field, ...] = (
 QBEQI_FIELDS: tuple[Field, ...] = (
     ENABLED("equalization_enabled"),
     MIN("equalization_time"),
-    Field("equalization_period", "Equalization period", "int", "day"),
+    Field("equalization_period", "Equalization period", "int", "d", device_class="duration"),
     A("equalization_max_current"),
     S("reserved_4"),
     V("equalization_voltage"),
@@ -728,18 +753,28 @@ QBEQI_FIELDS: tuple[Field, ...] = (
 QLED_FIELDS: tuple[Field, ...] = (
     ENABLED("led_enabled", "LED enabled"),
     E("led_speed", {"0": "Low", "1": "Medium", "2": "High"}, "LED speed"),
-    E("led_effect", {"0": "Breathing", "1": "Solid", "2": "Right scrolling"}, "LED effect"),
-    PCT("led_brightness", "LED brightness"),
+    # PLEDM takes 0, 2 or 3: code 1 is unused.
+    E("led_effect", {"0": "Breathing", "2": "Solid", "3": "Right scrolling"}, "LED effect"),
+    I("led_brightness", "LED brightness (1-9)"),
     I("led_number_of_colors", "LED number of colors"),
-    S("led_color_1", "LED color 1"),
-    S("led_color_2", "LED color 2"),
-    S("led_color_3", "LED color 3"),
+    # One field: RRRGGGBBB per colour, concatenated ("148000211255255255000255255").
+    S("rgb", "LED colours (RRRGGGBBB each)", icon="mdi:palette"),
 )
 
 
 def _hourly(prefix: str, enum: Mapping[str, str]) -> tuple[Field, ...]:
-    return tuple(
-        E(f"{prefix}_hour_{h:02d}", enum, f"{_label(prefix)} {h:02d}:00") for h in range(24)
+    """QOPPT / QCHPT: the priority for each hour, the device's own, then 3 selection orders."""
+    return (
+        tuple(E(f"{prefix}_{h:02d}_hours", enum, f"{_label(prefix)} {h:02d}:00") for h in range(24))
+        + (E(f"device_{prefix}", enum, f"Device {_label(prefix).lower()}"),)
+        + tuple(
+            E(
+                f"selection_of_{prefix}_order_{n}",
+                enum,
+                f"Selection of {_label(prefix).lower()} order {n}",
+            )
+            for n in (1, 2, 3)
+        )
     )
 
 
@@ -747,14 +782,22 @@ def _single(cmd: str, desc: str, fld: Field, size: int = 24, **kw: Any) -> Comma
     return Command(cmd, desc, "query", "text", (fld,), expected_response_bytes=size, **kw)
 
 
-def _energy(cmd: str, desc: str, key: str, digits: int, help_: str, total: bool) -> Command:
+_MONTH = r"(0[1-9]|1[0-2])"
+_DATE_PATTERNS = {
+    4: r"\d{4}",
+    6: r"\d{4}" + _MONTH,
+    8: r"\d{4}" + _MONTH + r"(0[1-9]|[12]\d|3[01])",
+}
+
+
+def _energy(cmd: str, desc: str, key: str, digits: int, help_: str) -> Command:
     return Command(
         cmd,
         desc,
         "query",
         "text",
-        (WH(key, total=total),),
-        arg_pattern=rf"\d{{{digits}}}",
+        (WH(key),),
+        arg_pattern=_DATE_PATTERNS[digits],
         arg_help=help_,
         expected_response_bytes=14,
     )
@@ -763,27 +806,27 @@ def _energy(cmd: str, desc: str, key: str, digits: int, help_: str, total: bool)
 def _queries(max_variant: bool) -> list[Command]:
     qflag = QFLAG_LETTERS_MAX if max_variant else QFLAG_LETTERS
     cmds: list[Command] = [
-        _single("QPI", "Device protocol ID", S("protocol_id", "Protocol ID"), 8),
-        _single("QID", "Device serial number", S("serial_number", icon="mdi:identifier"), 18),
+        _single("QPI", "Device protocol ID", S("protocol_id", "Protocol ID"), 12),
+        _single("QID", "Device serial number", S("serial_number", icon="mdi:identifier"), 28),
         _single(
             "QVFW",
             "Main CPU firmware version",
             replace(S("main_cpu_firmware_version", "Main CPU firmware version"), prefix="VERFW:"),
-            18,
+            24,
         ),
         _single(
             "QVFW2",
             "SCC1 (secondary CPU) firmware version",
             replace(S("scc1_firmware_version", "SCC1 firmware version"), prefix="VERFW2:"),
-            19,
+            24,
         ),
-        _single("QMN", "Model name", S("model_name"), 16),
-        _single("QGMN", "General model number", S("general_model_number"), 8),
+        _single("QMN", "Model name", S("model_name"), 28),
+        _single("QGMN", "General model number", S("general_model_number"), 12),
         _single(
             "QMOD",
             "Device mode",
             E("device_mode", DEVICE_MODES, "Device mode", "mdi:state-machine"),
-            5,
+            8,
         ),
         Command(
             "QPIGS",
@@ -830,7 +873,7 @@ def _queries(max_variant: bool) -> list[Command]:
             "Selectable max charging currents",
             "query",
             "options",
-            expected_response_bytes=80,
+            expected_response_bytes=100,
             options_key="max_charging_current_options",
             options_unit="A",
         ),
@@ -839,7 +882,7 @@ def _queries(max_variant: bool) -> list[Command]:
             "Selectable max utility (AC) charging currents",
             "query",
             "options",
-            expected_response_bytes=80,
+            expected_response_bytes=100,
             options_key="max_ac_charging_current_options",
             options_unit="A",
         ),
@@ -848,14 +891,19 @@ def _queries(max_variant: bool) -> list[Command]:
             "Selectable max solar charging currents",
             "query",
             "options",
-            expected_response_bytes=80,
+            expected_response_bytes=100,
             options_key="max_solar_charging_current_options",
             options_unit="A",
         ),
         _single(
             "QBOOT", "DSP has bootstrap", E("dsp_has_bootstrap", YES_NO, "DSP has bootstrap"), 6
         ),
-        _single("QOPM", "Output mode", E("output_mode", OUTPUT_MODES, "Output mode"), 7),
+        _single(
+            "QOPM",
+            "Output mode",
+            E("output_mode", OUTPUT_MODES_MAX if max_variant else OUTPUT_MODES, "Output mode"),
+            8,
+        ),
         _single("QCST", "Charging stage", E("charging_stage", CHARGING_STAGES), 7),
         _single("QCVT", "C.V. charging time", MIN("cv_charging_time", "C.V. charging time"), 8),
         Command(
@@ -872,8 +920,8 @@ def _queries(max_variant: bool) -> list[Command]:
             "query",
             "fields",
             _qpgs_fields(max_variant),
-            arg_pattern=r"\d",
-            arg_help="unit number 0..9 (QPGS0, QPGS1, ...)",
+            arg_pattern=r"[0-8]",
+            arg_help="unit number 0..8 (QPGS0, QPGS1, ...)",
             expected_response_bytes=170,
         ),
         Command(
@@ -891,13 +939,13 @@ def _queries(max_variant: bool) -> list[Command]:
                 "QVFW3",
                 "SCC2 firmware version",
                 replace(S("scc2_firmware_version", "SCC2 firmware version"), prefix="VERFW3:"),
-                19,
+                24,
             ),
             _single(
                 "QVFW4",
                 "SCC3 firmware version",
                 replace(S("scc3_firmware_version", "SCC3 firmware version"), prefix="VERFW4:"),
-                19,
+                24,
             ),
             Command(
                 "QSID",
@@ -917,75 +965,69 @@ def _queries(max_variant: bool) -> list[Command]:
                     V("pv2_input_voltage", "PV2 input voltage"),
                     W("pv2_charging_power", "PV2 charging power"),
                 ),
-                expected_response_bytes=24,
+                expected_response_bytes=80,  # the MST variant answers 12 fields
             ),
             Command(
                 "QT",
                 "Device time",
                 "query",
                 "datetime",
-                (Field("device_time", "Device time", "str", device_class="timestamp"),),
+                (S("device_time", "Device time", icon="mdi:clock-outline"),),
                 expected_response_bytes=20,
             ),
             _single(
                 "QET",
                 "Total PV generated energy",
-                WH("pv_generated_energy_total", "PV generated energy total"),
+                WH("total_pv_generated_energy", "Total PV generated energy"),
                 14,
             ),
             _energy(
                 "QEY",
                 "PV generated energy for a year",
-                "pv_generated_energy_year",
+                "pv_generated_energy_for_year",
                 4,
                 "year yyyy (QEY2026)",
-                False,
             ),
             _energy(
                 "QEM",
                 "PV generated energy for a month",
-                "pv_generated_energy_month",
+                "pv_generated_energy_for_month",
                 6,
                 "month yyyymm (QEM202601)",
-                False,
             ),
             _energy(
                 "QED",
                 "PV generated energy for a day",
-                "pv_generated_energy_day",
+                "pv_generated_energy_for_day",
                 8,
                 "day yyyymmdd (QED20260101)",
-                False,
             ),
             _single(
                 "QLT",
                 "Total output load energy",
-                WH("load_energy_total", "Output load energy total"),
+                WH("total_output_load_energy", "Total output load energy"),
                 14,
             ),
             _energy(
                 "QLY",
                 "Output load energy for a year",
-                "load_energy_year",
+                "output_load_energy_for_year",
                 4,
                 "year yyyy (QLY2026)",
-                False,
             ),
             _energy(
                 "QLM",
                 "Output load energy for a month",
-                "load_energy_month",
+                "output_load_energy_for_month",
                 6,
                 "month yyyymm (QLM202601)",
-                False,
             ),
             _energy(
                 "QLD",
                 "Output load energy for a day",
-                "load_energy_day",
+                "output_load_energy_for_day",
                 8,
                 "day yyyymmdd (QLD20260101)",
-                False,
             ),
             Command(
                 "QBEQI",
@@ -1040,12 +1082,18 @@ PBCV_VALUES = {
     24: _range(22, 25.5, 0.5),
     12: (11.0, 11.3, 11.5, 11.8, 12.0, 12.3, 12.5, 12.8),
 }
+# 12 V units step a quarter volt, shown with one decimal (12.25 V -> "12.3").
 PBDV_VALUES = {
     48: _range(48, 58, 1),
     24: _range(24, 29, 0.5),
-    12: _range(12, 14.5, 0.5),
+    12: (12.0, 12.3, 12.5, 12.8, 13.0, 13.3, 13.5, 13.8, 14.0, 14.3, 14.5),
 }
 CURRENTS_FALLBACK = (2.0, 10.0) + _range(20, 150, 10)  # used only when the unit's list is unknown
+
+SINGLE_UNIT_RISK = (
+    "parallel-system command: on a single unit some firmwares store a wrong value "
+    "(use the single-unit setter instead)"
+)
 
 
 def _setter(
@@ -1053,8 +1101,9 @@ def _setter(
     desc: str,
     arg: ArgRule,
     readback: Readback | None = None,
-    dangerous: bool = False,
+    dangerous: str | None = None,
 ) -> Command:
+    """``dangerous`` says why the setter is off unless explicitly allowed."""
     return Command(
         name,
         desc,
@@ -1062,7 +1111,8 @@ def _setter(
         "ack",
         arg=arg,
         readback=readback,
-        dangerous=dangerous,
+        dangerous=dangerous is not None,
+        dangerous_reason=dangerous,
         expected_response_bytes=8,
     )
 
@@ -1075,11 +1125,18 @@ def rb_qpiri(field_key: str) -> Readback:
     return Readback("QPIRI", field_key)
 
 
+def _lower_labels(labels: Mapping[str, str], width: int = 2) -> dict[str, str]:
+    return {label.lower(): f"{int(code):0{width}d}" for code, label in labels.items()}
+
+
 def _setters(max_variant: bool) -> list[Command]:
-    osp_aliases = {
-        label.lower(): f"{int(code):02d}" for code, label in OUTPUT_SOURCE_PRIORITIES_MAX.items()
-    }
+    # Both variants' labels are accepted; the catalogue shows the variant's own.
+    osp_labels = OUTPUT_SOURCE_PRIORITIES_MAX if max_variant else OUTPUT_SOURCE_PRIORITIES
+    osp_aliases = _lower_labels(OUTPUT_SOURCE_PRIORITIES) | _lower_labels(
+        OUTPUT_SOURCE_PRIORITIES_MAX
+    )
     osp_aliases.update({"utility": "00", "solar": "01", "sbu": "02", "usb": "00", "sub": "01"})
+    osp_aliases.update({"sbu priority": "02", "uti": "00", "sol": "01"})
     pcp_aliases = {
         "utility": "00",
         "solar": "01",
@@ -1091,17 +1148,19 @@ def _setters(max_variant: bool) -> list[Command]:
         "cub": "00",
         "cso": "01",
     }
+    battery_types = BATTERY_TYPES_MAX if max_variant else BATTERY_TYPES
     qflag = QFLAG_LETTERS_MAX if max_variant else QFLAG_LETTERS
     flag_rule = ArgRule(
         "flags",
         choices=dict(qflag),
-        description="QFLAG letters or names, e.g. 'a', 'buzzer', ['x', 'y']",
+        description="QFLAG letters or names, e.g. 'a', 'buzzer', ['x', 'y'], {'buzzer': True}",
     )
+    voltage = "{:04.1f}"  # nn.n: 46 -> "46.0", 0 -> "00.0"
     cmds = [
         _setter(
             "POP",
             "Set output source priority",
-            _choice(OUTPUT_SOURCE_PRIORITIES, osp_aliases),
+            _choice(osp_labels, osp_aliases),
             rb_qpiri("output_source_priority"),
         ),
         _setter(
@@ -1112,34 +1171,34 @@ def _setters(max_variant: bool) -> list[Command]:
         ),
         _setter(
             "PPCP",
-            "Set charger source priority of parallel unit m",
+            "Set charger source priority of parallel unit m (m + 00..03)",
             ArgRule(
                 "unit_choice", choices=_two_digit(CHARGER_SOURCE_PRIORITIES), aliases=pcp_aliases
             ),
-            dangerous=not max_variant,
+            dangerous=SINGLE_UNIT_RISK,
         ),
         _setter(
             "POPM",
-            "Set output mode of parallel unit m (0 single, 1 parallel, 2-4 phase 1-3)",
+            "Set output mode of parallel unit m (m + 0..4: single, parallel, phase 1-3 of 3)",
             ArgRule("unit_choice", choices={k: v for k, v in OUTPUT_MODES.items() if int(k) <= 4}),
-            dangerous=True,
+            dangerous="changes how units share the output; a wrong mode drops the load",
         ),
         _setter(
             "POPLG",
             "Set operation logic",
-            _choice(OPERATION_LOGICS),
+            _choice(OPERATION_LOGICS, _lower_labels(OPERATION_LOGICS)),
             rb_qpiri("operation_logic"),
         ),
         _setter(
             "PBCV",
             "Set battery re-charge (back to grid) voltage for SBU priority",
-            ArgRule("number", fmt="{:04.1f}", values_by_battery=PBCV_VALUES),
+            ArgRule("number", fmt=voltage, values_by_battery=PBCV_VALUES),
             rb_qpiri("battery_recharge_voltage"),
         ),
         _setter(
             "PBDV",
             "Set battery re-discharge (back to battery) voltage; 0 = battery full",
-            ArgRule("number", fmt="{:04.1f}", values_by_battery=PBDV_VALUES, zero_allowed=True),
+            ArgRule("number", fmt=voltage, values_by_battery=PBDV_VALUES, zero_allowed=True),
             rb_qpiri("battery_redischarge_voltage"),
         ),
         _setter(
@@ -1147,7 +1206,7 @@ def _setters(max_variant: bool) -> list[Command]:
             "Set battery float charging voltage",
             ArgRule(
                 "number",
-                fmt="{:04.1f}",
+                fmt=voltage,
                 minimum=48.0,
                 maximum=58.4,
                 step=0.1,
@@ -1160,7 +1219,7 @@ def _setters(max_variant: bool) -> list[Command]:
             "Set battery C.V. (bulk) charging voltage",
             ArgRule(
                 "number",
-                fmt="{:04.1f}",
+                fmt=voltage,
                 minimum=48.0,
                 maximum=58.4,
                 step=0.1,
@@ -1173,7 +1232,7 @@ def _setters(max_variant: bool) -> list[Command]:
             "Set battery cut-off voltage",
             ArgRule(
                 "number",
-                fmt="{:04.1f}",
+                fmt=voltage,
                 minimum=40.0,
                 maximum=48.0,
                 step=0.1,
@@ -1184,21 +1243,33 @@ def _setters(max_variant: bool) -> list[Command]:
         _setter(
             "MCHGC",
             "Set max charging current (only values listed by QMCHGCR)",
-            ArgRule("current", fmt="{:03d}", values=CURRENTS_FALLBACK, options_query="QMCHGCR"),
+            ArgRule(
+                "current",
+                fmt="{:03d}",
+                unit_fmt="{:02d}",
+                values=CURRENTS_FALLBACK,
+                options_query="QMCHGCR",
+            ),
             rb_qpiri("max_charging_current"),
         ),
         _setter(
             "MNCHGC",
-            "Set max charging current above 100 A for parallel unit m",
+            "Set max charging current above 100 A for parallel unit m (m + nnn)",
             ArgRule(
                 "unit_current", fmt="{:03d}", values=CURRENTS_FALLBACK, options_query="QMCHGCR"
             ),
-            dangerous=not max_variant,
+            dangerous=SINGLE_UNIT_RISK,
         ),
         _setter(
             "MUCHGC",
             "Set max utility charging current (only values listed by QMUCHGCR)",
-            ArgRule("current", fmt="{:03d}", values=CURRENTS_FALLBACK, options_query="QMUCHGCR"),
+            ArgRule(
+                "current",
+                fmt="{:03d}",
+                unit_fmt="{:02d}",
+                values=CURRENTS_FALLBACK,
+                options_query="QMUCHGCR",
+            ),
             rb_qpiri("max_ac_charging_current"),
         ),
         _setter(
@@ -1209,16 +1280,19 @@ def _setters(max_variant: bool) -> list[Command]:
         _setter(
             "PBT",
             "Set battery type",
+            # Every type the variant documents except the placeholder "TBD"; units without
+            # a type NAK it.
             _choice(
-                {k: v for k, v in BATTERY_TYPES.items() if int(k) <= (9 if max_variant else 2)}
+                {k: v for k, v in battery_types.items() if v != "TBD"},
+                _lower_labels({k: v for k, v in battery_types.items() if v != "TBD"}),
             ),
             rb_qpiri("battery_type"),
-            dangerous=True,
+            dangerous="a wrong battery type changes charge voltages and can damage the battery",
         ),
         _setter(
             "PGR",
             "Set grid working range",
-            _choice(INPUT_VOLTAGE_RANGES),
+            _choice(INPUT_VOLTAGE_RANGES, _lower_labels(INPUT_VOLTAGE_RANGES)),
             rb_qpiri("input_voltage_range"),
         ),
         _setter(
@@ -1226,20 +1300,25 @@ def _setters(max_variant: bool) -> list[Command]:
             "Set output frequency (F50 / F60)",
             ArgRule("number", fmt="{:02.0f}", values=(50.0, 60.0)),
             rb_qpiri("ac_output_frequency"),
-            dangerous=True,
+            dangerous="changes the frequency fed to every appliance on the output",
         ),
         _setter("PE", "Enable QFLAG flags", flag_rule, Readback("QFLAG", "*")),
         _setter("PD", "Disable QFLAG flags", flag_rule, Readback("QFLAG", "*")),
-        _setter("PF", "Reset all settings to defaults", ArgRule("none"), dangerous=True),
+        _setter(
+            "PF",
+            "Reset all settings to defaults",
+            ArgRule("none"),
+            dangerous="resets every setting (battery type, voltages, priorities) to factory values",
+        ),
         _setter(
             "PCST",
             "Set charging stage",
-            _choice({"0": "Auto", "1": "2-stage", "2": "3-stage"}),
+            _choice(CHARGING_STAGES, _lower_labels(CHARGING_STAGES)),
             Readback("QCST", "charging_stage"),
         ),
         _setter(
             "PCVT",
-            "Set C.V. stage charging time (minutes)",
+            "Set C.V. stage charging time (minutes, 000..255)",
             ArgRule("number", fmt="{:03.0f}", minimum=0, maximum=255, step=1),
             rb_qpiri("max_charging_time_for_cv_stage"),
         ),
@@ -1268,9 +1347,11 @@ def _setters(max_variant: bool) -> list[Command]:
             "DAT",
             "Set the device clock",
             ArgRule(
-                "pattern", pattern=r"\d{12}|\d{14}", description="YYMMDDHHMMSS or YYYYMMDDHHMMSS"
+                "pattern",
+                pattern=r"\d{14}|\d{12}",
+                description="YYYYMMDDHHMMSS (some firmwares YYMMDDHHMMSS), a valid date and time",
             ),
-            dangerous=True,
+            dangerous="the energy counters (QED/QLD...) are kept per device date",
         ),
         _setter(
             "PBATMAXDISC",
@@ -1280,11 +1361,16 @@ def _setters(max_variant: bool) -> list[Command]:
         ),
         _setter(
             "BTA",
-            "Battery voltage calibration in 0.05 V steps (-9..+9)",
-            ArgRule("pattern", pattern=r"[+-]0\d", description="+0n or -0n"),
-            dangerous=True,
+            "Battery voltage calibration in 0.05 V steps (-09..+09)",
+            ArgRule("pattern", pattern=r"[+-]0\d", description="+0n or -0n (n = 0..9)"),
+            dangerous="shifts the measured battery voltage that every threshold relies on",
         ),
-        _setter("PSAVE", "Save settings to EEPROM", ArgRule("none"), dangerous=True),
+        _setter(
+            "PSAVE",
+            "Save settings to EEPROM",
+            ArgRule("none"),
+            dangerous="writes the EEPROM (limited write cycles)",
+        ),
     ]
     return cmds
 
@@ -1298,8 +1384,12 @@ class Catalogue:
     commands: dict[str, Command] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Longest names first so QPIGS2 wins over QPIGS, and QPGS over QPI.
+        # Longest names first so QPIGS2 wins over QPIGS, QPGS over QPI, POPLG over POP.
         self._by_length = sorted(self.commands.values(), key=lambda c: -len(c.name))
+        self._arg_queries = [c for c in self._by_length if c.arg_pattern]
+        self._setter_shapes = [
+            (c, re.compile(_argument_shape(c.arg))) for c in self._by_length if c.arg is not None
+        ]
 
     @property
     def queries(self) -> list[Command]:
@@ -1318,21 +1408,30 @@ class Catalogue:
             ) from None
 
     def resolve(self, text: str) -> tuple[Command, str | None]:
-        """Map a query as sent (``QPGS1``, ``QED20260101``) to its entry and argument."""
-        text = text.strip().upper()
+        """Map a command as sent to its entry and argument.
+
+        Queries: ``QPGS1`` -> (QPGS, "1"), ``QED20260101`` -> (QED, "20260101"). Setters given
+        whole: ``POP02`` -> (POP, "02"), ``PEax`` -> (PE, "ax") when the rest has the shape of
+        the setter's argument (the value itself is checked by the codec).
+        """
+        original = text.strip()
+        text = original.upper()
         exact = self.commands.get(text)
         if exact is not None and exact.arg_pattern is None:
             return exact, None
-        for cmd in self._by_length:
-            if cmd.arg_pattern and text.startswith(cmd.name):
+        for cmd in self._arg_queries:
+            if text.startswith(cmd.name):
                 arg = text[len(cmd.name) :]
-                if re.fullmatch(cmd.arg_pattern, arg):
+                if re.fullmatch(cmd.arg_pattern or "", arg):
                     return cmd, arg
                 raise UnknownCommandError(
                     f"{text!r}: {cmd.name} takes {cmd.arg_help}", allowed=cmd.arg_help
                 )
-        if exact is not None:
-            return exact, None
+        for cmd, shape in self._setter_shapes:
+            if text.startswith(cmd.name):
+                arg = original[len(cmd.name) :]
+                if arg and shape.fullmatch(arg):
+                    return cmd, arg
         raise UnknownCommandError(f"unknown command {text!r} for protocol {self.protocol}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -1340,6 +1439,20 @@ class Catalogue:
             "protocol": self.protocol,
             "commands": [c.to_dict() for c in self.commands.values()],
         }
+
+
+def _argument_shape(rule: ArgRule) -> str:
+    """The loose syntax of a setter argument as written after the name (POP *02*)."""
+    shapes = {
+        "none": "",
+        "choice": r"\d{1,2}",
+        "unit_choice": r"\d{2,3}",
+        "number": r"\d{1,3}(\.\d{1,2})?",
+        "current": r"\d{2,4}",
+        "unit_current": r"\d{3,5}",
+        "flags": r"[A-Za-z]+",
+    }
+    return (rule.pattern or "") if rule.kind == "pattern" else shapes[rule.kind]
 
 
 def _build(protocol: str) -> Catalogue:

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
+import binascii
+
 # Bytes an inverter would take for frame syntax if they appeared as a CRC byte: '(' CR LF.
 RESERVED_CRC_BYTES = frozenset((0x28, 0x0D, 0x0A))
 
 
-def _make_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-        table.append(crc & 0xFFFF)
-    return tuple(table)
-
-
-_TABLE = _make_table()
-
-
 def crc16_xmodem(data: bytes) -> int:
-    """CRC-16/XMODEM: poly 0x1021, init 0, no reflection, no final xor."""
-    crc = 0
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _TABLE[((crc >> 8) ^ byte) & 0xFF]
-    return crc
+    """CRC-16/XMODEM: poly 0x1021, init 0, no reflection, no final xor.
+
+    ``binascii.crc_hqx`` is exactly this CRC (CCITT polynomial, caller-supplied init) in C.
+    """
+    return binascii.crc_hqx(data, 0)
 
 
 def adjust_crc_byte(byte: int, *, adjust_zero: bool = False) -> int:
@@ -45,11 +34,18 @@ def crc_bytes(data: bytes, *, adjust: bool = True, adjust_zero: bool = False) ->
 
 
 def crc_matches(data: bytes, received: bytes) -> bool:
-    """Accept the raw CRC or the adjusted one (inverters send either; none adjusts 0x00)."""
+    """Accept the raw CRC or the adjusted one (inverters send either; none adjusts 0x00, but
+    a unit echoing a request-style CRC with 0x00 adjusted is accepted too)."""
     if len(received) != 2:
         return False
-    return received in (
-        crc_bytes(data, adjust=False),
-        crc_bytes(data, adjust=True),
-        crc_bytes(data, adjust=True, adjust_zero=True),
-    )
+    crc = crc16_xmodem(data)
+    high, low = crc >> 8, crc & 0xFF
+    got_high, got_low = received[0], received[1]
+    if got_high == high and got_low == low:
+        return True
+    for adjust_zero in (False, True):
+        if got_high == adjust_crc_byte(high, adjust_zero=adjust_zero) and got_low == (
+            adjust_crc_byte(low, adjust_zero=adjust_zero)
+        ):
+            return True
+    return False
