@@ -17,7 +17,10 @@ from .protocol import PROTOCOLS, Command, allowed_values, decode, encode, get_ca
 
 # Packages that add sub-commands: each module has ``register(subparsers)`` which sets
 # ``func`` on its parsers. Imported lazily by name so Linux-only parts load only where used.
-SUBCOMMAND_MODULES: tuple[str, ...] = ()
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "pyworker.transport.cli",
+    "pyworker.sim.cli",
+)
 
 
 def print_json(obj: Any) -> None:

@@ -1,0 +1,99 @@
+"""`pi30-worker query`: one direct transaction with an inverter, decoded like `decode`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..cli import error_json, print_json
+from ..errors import Pi30Error, RequestError
+from ..protocol import PROTOCOLS, command_text, decode, encode_raw, get_catalogue
+from .factory import open_transport
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "query",
+        help="send one command to an inverter and print the decoded answer",
+        description="Send one query (query QPIGS --port /dev/ttyUSB0) or setter (query POP "
+        "'SBU first' --port ...) and print the answer as JSON. Exit 0 with {command, data, "
+        "units} (setters: {command, sent, data}); exit 1 with {error: {code, message}} when the "
+        "unit or the port fails (CRC, NAK, UNSUPPORTED, WRONG_PROTOCOL, MALFORMED, TIMEOUT, "
+        "PORT_UNAVAILABLE); exit 2 when the request itself is invalid (nothing is sent). "
+        "Do not run it on a port a worker already owns.",
+    )
+    p.add_argument("command", help="QPIGS, QPGS1, QED20260101, POP, PBCV...")
+    p.add_argument("value", nargs="?", default=None, help="setter value (02, 'SBU first', 44.0)")
+    p.add_argument(
+        "--port",
+        required=True,
+        help="/dev/ttyUSB0, COM3, /dev/hidraw0, socket://host:8899, rfc2217://host:port, sim://",
+    )
+    p.add_argument(
+        "--protocol",
+        default="PI30",
+        type=str.upper,
+        choices=PROTOCOLS,
+        help="protocol variant (default PI30)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="overall deadline in seconds (default: sized from the answer length at the baud)",
+    )
+    p.add_argument("--baud", type=int, default=2400, help="serial speed (default 2400)")
+    p.add_argument(
+        "--no-adjust-zero", action="store_true", help="send a 0x00 CRC byte as is (default: 0x01)"
+    )
+    p.set_defaults(func=run_query)
+
+
+def query(
+    port: str,
+    command: str,
+    value: Any = None,
+    *,
+    protocol: str = "PI30",
+    timeout: float | None = None,
+    baud: int = 2400,
+    adjust_zero: bool = True,
+) -> dict[str, Any]:
+    """One transaction on a port opened for it; the JSON-safe result. Raises Pi30Error."""
+    text = command_text(command, value, protocol=protocol)  # validated: POP02, QPGS1, PBCV44.0
+    entry = get_catalogue(protocol).resolve(text)[0]
+    is_setter = entry.kind == "setter"
+    request = encode_raw(text, adjust_zero=adjust_zero)
+    transport = open_transport(port, baud=baud, adjust_zero=adjust_zero)
+    try:
+        frame = transport.transact(
+            request, expected_bytes=entry.expected_response_bytes, timeout=timeout
+        )
+    finally:
+        transport.close()
+    if is_setter:
+        decoded = decode(entry.name, frame, protocol)
+        return {"command": entry.name, "sent": text, "data": decoded.data}
+    decoded = decode(text, frame, protocol)
+    return {"command": decoded.command, "data": decoded.data, "units": decoded.units}
+
+
+def run_query(args: argparse.Namespace) -> int:
+    try:
+        result = query(
+            args.port,
+            args.command,
+            args.value,
+            protocol=args.protocol,
+            timeout=args.timeout,
+            baud=args.baud,
+            adjust_zero=not args.no_adjust_zero,
+        )
+    except RequestError as exc:
+        print_json(error_json(exc))
+        return 2
+    except Pi30Error as exc:
+        print_json(error_json(exc))
+        return 1
+    print_json(result)
+    return 0
