@@ -19,6 +19,7 @@ from .protocol import PROTOCOLS, Command, allowed_values, decode, encode, get_ca
 # ``func`` on its parsers. Imported lazily by name so Linux-only parts load only where used.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "pyworker.transport.cli",
+    "pyworker.service.cli",
     "pyworker.sim.cli",
 )
 
