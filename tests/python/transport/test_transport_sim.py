@@ -112,7 +112,7 @@ def test_sim_pty_unplug_is_port_unavailable_then_the_port_comes_back(
     started = time.monotonic()
     with pytest.raises(PortUnavailableError):
         port.transact(encode("QMOD"), expected_bytes=5)
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.5
     assert port.state == "reconnecting"
     with pytest.raises(PortUnavailableError):  # down: fails at once
         port.transact(encode("QMOD"), expected_bytes=5)
