@@ -191,67 +191,53 @@ def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def V(key: str, label: str | None = None, t: FieldType = "float") -> Field:
+def _measurement(
+    key: str,
+    label: str | None,
+    t: FieldType,
+    unit: str,
+    device_class: str | None,
+    icon: str | None = None,
+) -> Field:
     return Field(
-        key, label or _label(key), t, "V", device_class="voltage", state_class="measurement"
+        key,
+        label or _label(key),
+        t,
+        unit,
+        device_class=device_class,
+        state_class="measurement",
+        icon=icon,
     )
+
+
+def V(key: str, label: str | None = None, t: FieldType = "float") -> Field:
+    return _measurement(key, label, t, "V", "voltage")
 
 
 def A(key: str, label: str | None = None, t: FieldType = "int") -> Field:
-    return Field(
-        key, label or _label(key), t, "A", device_class="current", state_class="measurement"
-    )
+    return _measurement(key, label, t, "A", "current")
 
 
 def W(key: str, label: str | None = None) -> Field:
-    return Field(
-        key, label or _label(key), "int", "W", device_class="power", state_class="measurement"
-    )
+    return _measurement(key, label, "int", "W", "power")
 
 
 def VA(key: str, label: str | None = None) -> Field:
-    return Field(
-        key,
-        label or _label(key),
-        "int",
-        "VA",
-        device_class="apparent_power",
-        state_class="measurement",
-    )
+    return _measurement(key, label, "int", "VA", "apparent_power")
 
 
 def HZ(key: str, label: str | None = None) -> Field:
-    return Field(
-        key,
-        label or _label(key),
-        "float",
-        "Hz",
-        device_class="frequency",
-        state_class="measurement",
-    )
+    return _measurement(key, label, "float", "Hz", "frequency")
 
 
 def PCT(key: str, label: str | None = None, battery: bool = False) -> Field:
-    return Field(
-        key,
-        label or _label(key),
-        "int",
-        "%",
-        device_class="battery" if battery else None,
-        state_class="measurement",
-        icon=None if battery else "mdi:gauge",
+    return _measurement(
+        key, label, "int", "%", "battery" if battery else None, None if battery else "mdi:gauge"
     )
 
 
 def TEMP(key: str, label: str | None = None) -> Field:
-    return Field(
-        key,
-        label or _label(key),
-        "int",
-        "°C",
-        device_class="temperature",
-        state_class="measurement",
-    )
+    return _measurement(key, label, "int", "°C", "temperature")
 
 
 def WH(key: str, label: str | None = None) -> Field:
