@@ -1,18 +1,14 @@
-"""QMOD request rate and round-trip time through a real worker process, and its RSS.
+"""Row 6 (Python side): QMOD round trips per second and latency through a real worker process
+with pacing off, so what is measured is the software (ZeroMQ, msgpack, queue, codec, pty), not
+2400 baud. Identical concurrent queries coalesce, as shipped: the worker's counters say how many
+wire transactions the round trips cost.
 
-Not a test: it prints numbers. The worker serves the simulator with pacing off, so what is
-measured is the worker itself (ZeroMQ, msgpack, queue, codec), not 2400 baud.
-
-    .venv/bin/python bench/service_rate.py [--requests 3000] [--clients 50]
+    .venv/bin/python -m bench.service_rate [--seconds 2] [--runs 5] [--clients 1,10,50]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,67 +17,25 @@ from typing import Any
 import msgpack
 import zmq
 
-ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as `python bench/service_rate.py`
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from bench.processes import SimProcess, WorkerProcess
+from bench.stats import percentile, summary
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def start_worker(port_url: str, endpoint: str) -> subprocess.Popen[bytes]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pyworker.cli",
-        "serve",
-        "--port",
-        port_url,
-        "--bind",
-        endpoint,
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(cmd, cwd=ROOT)
-
-
-def call(sock: zmq.Socket[Any], message: dict[str, Any], timeout_ms: int = 5000) -> Any:
-    sock.send(msgpack.packb(message))
-    if not sock.poll(timeout_ms):
-        raise RuntimeError(f"no reply to {message}")
-    return msgpack.unpackb(sock.recv())
-
-
-def wait_ready(ctx: zmq.Context[Any], endpoint: str) -> None:
-    sock = ctx.socket(zmq.DEALER)
-    sock.linger = 0
-    sock.connect(endpoint)
-    deadline = time.monotonic() + 20
-    try:
-        while time.monotonic() < deadline:
-            sock.send(msgpack.packb({"v": 1, "id": "ready", "op": "health"}))
-            if sock.poll(500):
-                health = msgpack.unpackb(sock.recv())
-                if health["port"]["state"] == "connected" and health["device"]["protocol_id"]:
-                    return
-            time.sleep(0.1)
-    finally:
-        sock.close()
-    raise RuntimeError("the worker did not come up")
-
-
-def closed_loop(ctx: zmq.Context[Any], endpoint: str, clients: int, total: int) -> dict[str, float]:
-    """``clients`` DEALERs, each with one QMOD outstanding at a time, until ``total`` replies."""
-    socks = []
+def closed_loop(
+    context: zmq.Context[Any], endpoint: str, clients: int, duration_s: float
+) -> dict[str, Any]:
+    """``clients`` DEALERs, each with one QMOD outstanding at a time, for ``duration_s``."""
+    sockets = []
     for _ in range(clients):
-        sock = ctx.socket(zmq.DEALER)
+        sock = context.socket(zmq.DEALER)
         sock.linger = 0
         sock.connect(endpoint)
-        socks.append(sock)
+        sockets.append(sock)
     poller = zmq.Poller()
-    for sock in socks:
+    for sock in sockets:
         poller.register(sock, zmq.POLLIN)
     sent_at: dict[int, float] = {}
     rtts: list[float] = []
@@ -95,84 +49,82 @@ def closed_loop(ctx: zmq.Context[Any], endpoint: str, clients: int, total: int) 
         sock.send(msgpack.packb({"v": 1, "id": next_id, "op": "query", "command": "QMOD"}))
 
     started = time.perf_counter()
-    for sock in socks:
+    end = started + duration_s
+    for sock in sockets:
         send(sock)
-    while len(rtts) < total:
+    while sent_at:
         events = poller.poll(5000)
         if not events:
             raise RuntimeError("replies stopped")
         for sock, _ in events:
             reply = msgpack.unpackb(sock.recv())
-            rtts.append(time.perf_counter() - sent_at.pop(reply["id"]))
+            now = time.perf_counter()
+            rtts.append(now - sent_at.pop(reply["id"]))
             if not reply["ok"]:
                 errors += 1
-            if next_id < total:
+            if now < end:
                 send(sock)
     elapsed = time.perf_counter() - started
-    for sock in socks:
+    for sock in sockets:
         sock.close()
-    rtts.sort()
     return {
         "clients": clients,
         "requests": len(rtts),
         "errors": errors,
         "rate_per_s": len(rtts) / elapsed,
-        "median_ms": statistics.median(rtts) * 1000,
-        "p95_ms": rtts[int(len(rtts) * 0.95)] * 1000,
+        "p50_ms": percentile(rtts, 0.50) * 1000,
+        "p99_ms": percentile(rtts, 0.99) * 1000,
     }
 
 
-def rss_mib(pid: int) -> float | None:
+def measure(
+    worker: WorkerProcess, client_counts: tuple[int, ...], runs: int, seconds: float
+) -> dict[int, dict[str, Any]]:
+    """Per client count: rate, p50 and p99 of each run, and the wire work they cost."""
+    context: zmq.Context[Any] = zmq.Context()
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+        closed_loop(context, worker.endpoint, 1, min(0.5, seconds))  # warm-up
+        out: dict[int, dict[str, Any]] = {}
+        for clients in client_counts:
+            before = worker.health()["counters"]
+            runs_ = [closed_loop(context, worker.endpoint, clients, seconds) for _ in range(runs)]
+            after = worker.health()["counters"]
+            out[clients] = {
+                "rate_per_s": [r["rate_per_s"] for r in runs_],
+                "p50_ms": [r["p50_ms"] for r in runs_],
+                "p99_ms": [r["p99_ms"] for r in runs_],
+                "requests": sum(r["requests"] for r in runs_),
+                "errors": sum(r["errors"] for r in runs_),
+                "wire_transactions": after["transactions"] - before["transactions"],
+                "coalesced": after["coalesced"] - before["coalesced"],
+            }
+        return out
+    finally:
+        context.term()
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--port", default="sim://?model=pi30&pacing=0&latency_ms=0&name=bench")
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--clients", type=int, default=50)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of one run")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--clients", default="1,10,50", help="comma-separated client counts")
     args = parser.parse_args()
-    endpoint = f"tcp://127.0.0.1:{free_port()}"
-    worker = start_worker(args.port, endpoint)
-    ctx: zmq.Context[Any] = zmq.Context()
-    try:
-        wait_ready(ctx, endpoint)
-        probe = ctx.socket(zmq.DEALER)
-        probe.linger = 0
-        probe.connect(endpoint)
-        closed_loop(ctx, endpoint, 1, 200)  # warm-up
-        results = []
-        for clients, total in ((1, args.requests), (args.clients, args.requests * 2)):
-            before = call(probe, {"v": 1, "id": "h", "op": "health"})["counters"]
-            result = closed_loop(ctx, endpoint, clients, total)
-            after = call(probe, {"v": 1, "id": "h", "op": "health"})["counters"]
-            result["transactions"] = after["transactions"] - before["transactions"]
-            result["coalesced"] = after["coalesced"] - before["coalesced"]
-            results.append(result)
-        probe.close()
-        print(f"worker on {args.port} (pacing off), QMOD, closed loop:")
-        for r in results:
+    counts = tuple(int(c) for c in args.clients.split(","))
+    with SimProcess(pacing=False) as sim, WorkerProcess(sim.path) as worker:
+        results = measure(worker, counts, args.runs, args.seconds)
+        print(f"worker on {sim.path} (pacing off), QMOD, closed loop, {args.runs} runs:")
+        for clients, r in results.items():
+            rate, p50, p99 = (summary(r[k], 2) for k in ("rate_per_s", "p50_ms", "p99_ms"))
             print(
-                f"  {r['clients']:>3} client(s): {r['rate_per_s']:7.0f} req/s, round trip median "
-                f"{r['median_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms ({r['requests']} requests, "
-                f"{r['errors']} errors; {r['transactions']:.0f} wire transactions, "
-                f"{r['coalesced']:.0f} coalesced)"
+                f"  {clients:>3} client(s): {rate['median']:7.0f} req/s "
+                f"({rate['min']:.0f}-{rate['max']:.0f}), p50 {p50['median']:.2f} ms, "
+                f"p99 {p99['median']:.2f} ms ({r['requests']} requests, {r['errors']} errors; "
+                f"{r['wire_transactions']} wire transactions, {r['coalesced']} coalesced)"
             )
-        rss = rss_mib(worker.pid)
+        rss = worker.rss_mib()
         print(f"  worker RSS: {rss:.1f} MiB" if rss is not None else "  worker RSS: n/a")
-    finally:
-        worker.terminate()
-        worker.wait(10)
-        ctx.term()
-    return 0 if worker.returncode == 0 else 1
+    return 0
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     sys.exit(main())

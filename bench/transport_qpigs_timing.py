@@ -1,12 +1,13 @@
-"""Time of a QPIGS transaction through a paced pseudo-terminal, against its wire floor.
+"""Time of a QPIGS transaction through our transport alone, against its wire floor.
 
 Not a test: it prints numbers. `pi30-worker sim --pty` serves the simulator at 2400 baud
 (4.17 ms per byte each way) on a real pty; the transport sends QPIGS (8 bytes) and reads the
 answer (110 bytes on the classic profile) through pyserial and the frame splitter. The floor is
 (8 + answer bytes) x 10 bits / 2400 baud = 492 ms for a 110-byte answer; anything above it is
-the unit's latency (set with --latency-ms, 0 by default here) plus our overhead.
+the unit's latency (set with --latency-ms, 0 by default here) plus our overhead. The HID row of
+`make bench` (bench/hid.py) uses `measure` on a HidrawTransport.
 
-    .venv/bin/python bench/transport_qpigs_timing.py [--runs 15] [--latency-ms 0]
+    .venv/bin/python -m bench.transport_qpigs_timing [--runs 15] [--latency-ms 0]
 """
 
 from __future__ import annotations
@@ -14,71 +15,69 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from pyworker.protocol import decode, encode
-from pyworker.transport import Timing, open_transport
+from pyworker.transport import Timing, Transport, open_transport
 
-ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as `python bench/transport_qpigs_timing.py`
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from bench.processes import SimProcess
+
+QPIGS_REQUEST_BYTES = len(encode("QPIGS"))
 
 
-def measure(port: str, runs: int) -> tuple[list[float], set[int]]:
-    times: list[float] = []
-    sizes: set[int] = set()
-    with open_transport(port) as transport:
+def measure(port: str | Transport, runs: int) -> list[tuple[float, int]]:
+    """(seconds, answer bytes on the wire) of ``runs`` QPIGS transactions."""
+    samples: list[tuple[float, int]] = []
+    transport = open_transport(port) if isinstance(port, str) else port
+    with transport:
         for _ in range(runs):
             started = time.perf_counter()
             frame = transport.transact(encode("QPIGS"), expected_bytes=140)
-            times.append(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
             decode("QPIGS", frame)  # a real answer, not just bytes
-            sizes.add(len(frame) + 1)  # + the CR the transport strips
-    return times, sizes
+            samples.append((elapsed, len(frame) + 1))  # + the CR the transport strips
+    return samples
 
 
-def report(label: str, times: list[float], sizes: set[int], latency_ms: float) -> dict[str, object]:
-    floor_ms = max(Timing.wire_time(8 + n, 2400) for n in sizes) * 1000
+def floor_ms(answer_bytes: int, request_bytes: int = QPIGS_REQUEST_BYTES) -> float:
+    return Timing.wire_time(request_bytes + answer_bytes, 2400) * 1000
+
+
+def report(label: str, samples: list[tuple[float, int]], latency_ms: float) -> dict[str, object]:
+    times = [t for t, _ in samples]
+    sizes = sorted({n for _, n in samples})
+    floor = max(floor_ms(n) for n in sizes)
     median_ms = statistics.median(times) * 1000
     return {
         "path": label,
         "runs": len(times),
-        "answer_bytes": sorted(sizes),
+        "answer_bytes": sizes,
         "unit_latency_ms": latency_ms,
-        "wire_floor_ms": round(floor_ms, 1),
+        "wire_floor_ms": round(floor, 1),
         "median_ms": round(median_ms, 1),
         "min_ms": round(min(times) * 1000, 1),
         "max_ms": round(max(times) * 1000, 1),
-        "overhead_ms": round(median_ms - floor_ms - latency_ms, 1),
+        "overhead_ms": round(median_ms - floor - latency_ms, 1),
     }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     args = parser.parse_args()
 
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "pyworker.cli", "sim", "--pty", "--seed", "1"]
-        + ["--latency-ms", str(args.latency_ms)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        assert sim.stdout is not None
-        pty_path = sim.stdout.readline().strip()
-        times, sizes = measure(pty_path, args.runs)
-        print(json.dumps(report("pi30-worker sim --pty", times, sizes, args.latency_ms)))
-    finally:
-        sim.terminate()
-        sim.wait(timeout=5)
+    with SimProcess(latency_ms=args.latency_ms) as sim:
+        samples = measure(sim.path, args.runs)
+        print(json.dumps(report("pi30-worker sim --pty", samples, args.latency_ms)))
 
     url = f"sim://?seed=1&latency_ms={args.latency_ms:g}"
-    times, sizes = measure(url, args.runs)
-    print(json.dumps(report("sim://", times, sizes, args.latency_ms)))
+    print(json.dumps(report("sim://", measure(url, args.runs), args.latency_ms)))
     return 0
 
 
