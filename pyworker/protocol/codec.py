@@ -505,6 +505,7 @@ class _Plan:
     parsers: tuple[FieldParser | None, ...]  # None: a flags field, expanded by _flags
     fields: tuple[Field, ...]
     units: tuple[tuple[str, str] | None, ...]
+    all_units: dict[str, str]  # the units when every documented field is present
 
 
 _PLANS: dict[int, _Plan] = {}
@@ -519,6 +520,7 @@ def _plan(cmd: Command) -> _Plan:
             tuple(None if f.type == "flags" else field_parser(f) for f in cmd.fields),
             cmd.fields,
             tuple((f.key, f.unit) if f.unit and f.type != "flags" else None for f in cmd.fields),
+            {f.key: f.unit for f in cmd.fields if f.unit and f.type != "flags"},
         )
         _PLANS[id(cmd)] = plan
     return plan
@@ -534,18 +536,17 @@ def decode_payload(cmd: Command, payload: str) -> tuple[dict[str, Any], dict[str
         parts = payload.split()
         plan = _plan(cmd)
         count = len(plan.keys)
-        for index, raw in enumerate(parts):
-            if index >= count:
-                data[f"unknown_{index}"] = raw  # newer firmwares append fields: keep them
-                continue
-            parser = plan.parsers[index]
+        for index, (raw, parser, key) in enumerate(zip(parts, plan.parsers, plan.keys)):
             if parser is None:
                 _flags(plan.fields[index], raw, data)
-                continue
-            data[plan.keys[index]] = parser(raw)
-            unit = plan.units[index]
-            if unit is not None:
-                units[unit[0]] = unit[1]
+            else:
+                data[key] = parser(raw)
+        for index in range(count, len(parts)):
+            data[f"unknown_{index}"] = parts[index]  # newer firmwares append fields: keep them
+        if len(parts) >= count:
+            units = dict(plan.all_units)
+        else:  # fewer fields than documented: units of those present only
+            units = {u[0]: u[1] for u in plan.units[: len(parts)] if u is not None}
     elif kind == "text":
         (fld,) = cmd.fields
         data[fld.key] = (_plan(cmd).parsers[0] or _identity)(payload.strip())
@@ -643,7 +644,25 @@ def field_parser(fld: Field) -> FieldParser:
                 return round(value * scale, 3)
             return value
 
-        return number
+        if scale is not None or fld.prefix:
+            return number
+        # Fast paths for the usual "0119" / "57.50": str methods run in C. Anything else goes
+        # through `number`, so '1_0', 'nan', '-' or non-ASCII digits are judged as before.
+        if as_float:
+
+            def float_number(raw: str) -> Any:
+                if raw.isascii() and raw.replace(".", "", 1).isdigit():
+                    return float(raw)
+                return number(raw)
+
+            return float_number
+
+        def int_number(raw: str) -> Any:
+            if raw.isascii() and raw.isdigit():
+                return int(raw)
+            return number(raw)
+
+        return int_number
     if fld.type == "enum":
         labels = dict(fld.enum or {})
         by_number = {int(code): label for code, label in labels.items() if code.isdigit()}
