@@ -15,12 +15,79 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: test-python
+test: test-python test-node test-e2e test-bench
 
 test-python: $(STAMP)
 	$(PY) -m ruff check pyworker tests/python
 	$(PY) -m mypy
 	$(PY) -m pytest -q tests/python
+
+# Node side: root workspace (node-red-contrib-pi30 + mocha, node-red 4.1, test helper).
+# node_modules/.pi30-installed is re-made whenever a package.json or the lock file changes.
+.PHONY: test-node node-deps catalogue-snapshot
+NODE_STAMP := node_modules/.pi30-installed
+NPM_INSTALL := $(if $(wildcard package-lock.json),npm ci,npm install) --no-audit --no-fund
+
+node-deps: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json $(wildcard package-lock.json) node-red-contrib-pi30/package.json
+	$(NPM_INSTALL)
+	touch $(NODE_STAMP)
+
+# mocha suites in tests/node: real Node-RED 4 runtime, real pi30-worker processes (from .venv)
+test-node: $(STAMP) $(NODE_STAMP)
+	node_modules/.bin/mocha
+
+# regenerate the editor's catalogue snapshot from the Python catalogue (a test checks it)
+catalogue-snapshot: $(STAMP) $(NODE_STAMP)
+	node node-red-contrib-pi30/scripts/generate-catalogue.js
+
+# Full stack (tests/e2e): simulator on a pty + pi30-worker + Node-RED with the packed package,
+# flows deployed through the Admin API. Browser (tests/browser): the editor and the demo's
+# dashboard in headless Chromium (Debian's chromium, driven by playwright-core).
+.PHONY: test-e2e test-browser chromium demo demo-stop commands-doc
+STACK_MOCHA := node_modules/.bin/mocha --no-package --timeout 900000 --reporter spec
+
+test-e2e: $(STAMP) $(NODE_STAMP)
+	$(STACK_MOCHA) 'tests/e2e/**/*.test.js'
+
+test-browser: $(STAMP) $(NODE_STAMP) chromium
+	$(STACK_MOCHA) 'tests/browser/**/*.test.js'
+
+chromium:
+	@scripts/ensure-chromium.sh
+
+# make demo [PORT=/dev/ttyUSB0] [PROTOCOL=PI30]: the worker (simulator unless PORT is given) and
+# Node-RED 4.1 with the demo flow and its dashboard in .demo/; Ctrl-C stops both.
+demo: $(STAMP)
+	@node scripts/demo.js $(if $(PORT),--port '$(PORT)') $(if $(PROTOCOL),--protocol '$(PROTOCOL)') $(DEMO_ARGS)
+
+demo-stop:
+	@node scripts/demo.js --stop $(DEMO_ARGS)
+
+# docs/commands.md from the catalogue (a test checks it is in sync)
+commands-doc: $(STAMP)
+	$(PY) scripts/commands_doc.py
+
+# make bench [QUICK=1]: our speed side by side with the wire floor and mpp-solar (docs/bench.md).
+# bench/.venv-mpp holds mpp-solar from PyPI next to pi30-worker: never a runtime dependency.
+# The full run writes bench/results/latest.json (kept in git); QUICK=1 (< 2 min) writes
+# test-artifacts/bench-quick.json, and test-bench checks that every row was measured (no speed
+# assertions: the numbers belong to the machine).
+.PHONY: bench test-bench
+BENCH_PY := bench/.venv-mpp/bin/python
+BENCH_OUT := $(if $(QUICK),test-artifacts/bench-quick.json,bench/results/latest.json)
+
+bench: $(STAMP) $(NODE_STAMP)
+	$(PY) -m bench.mppsolar_env
+	$(BENCH_PY) -m bench $(if $(QUICK),--quick) --out $(BENCH_OUT)
+
+test-bench: $(STAMP) $(NODE_STAMP)
+	$(PY) -m ruff format --check bench
+	$(PY) -m ruff check bench
+	$(PY) -m mypy --strict bench
+	$(MAKE) --no-print-directory bench QUICK=1
+	$(PY) -m bench.report --check test-artifacts/bench-quick.json
 
 lint: $(STAMP)
 	$(PY) -m ruff format --check pyworker tests/python
@@ -28,4 +95,4 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) node_modules bench/.venv-mpp

@@ -2,8 +2,9 @@
 a poll still running makes the next one skip, max_age_ms only if configured), against one
 client alone. Wire load comes from the simulator's own transaction counters, read every window.
 
-The clients start evenly spread over the period (client i at i x period / N): independent
-flows do not poll in step, and this spread is the hardest case for coalescing.
+``aligned=True`` polls as pi30-query does: on multiples of the period on the clock, so the
+clients ask together and the worker coalesces them. ``aligned=False`` spreads the clients
+evenly over the period (client i at i x period / N), the hardest case for coalescing.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def fanout(
     period_s: float = 2.0,
     max_age_ms: float | None = None,
     windows: int = 6,
+    aligned: bool = False,
 ) -> dict[str, Any]:
     context: zmq.Context[Any] = zmq.Context()
     sockets = []
@@ -71,7 +73,11 @@ def fanout(
     control.reset_counters()
     wire_totals = [0]
     started = time.perf_counter()
-    due = [started + i * period_s / clients for i in range(clients)]
+    if aligned:
+        first = started + period_s - (time.time() % period_s)
+        due = [first] * clients
+    else:
+        due = [started + i * period_s / clients for i in range(clients)]
     window_s = duration_s / windows
     boundaries = [started + duration_s * k / windows for k in range(1, windows + 1)]
     end = boundaries[-1]
@@ -123,6 +129,7 @@ def fanout(
         "duration_s": duration_s,
         "period_s": period_s,
         "max_age_ms": max_age_ms,
+        "aligned": aligned,
         "elapsed_s": round(elapsed, 2),
         "window_s": round(window_s, 2),
         "wire_tx_per_s_by_window": [round(v, 3) for v in per_window],

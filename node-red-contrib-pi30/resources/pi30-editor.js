@@ -1,0 +1,113 @@
+/* Shared editor code for the pi30 nodes (served at resources/node-red-contrib-pi30/).
+ * The catalogue comes from the runtime's admin endpoint: the live worker's when the chosen
+ * pi30-inverter is deployed and connected, else the snapshot generated from the Python one. */
+(function () {
+    'use strict';
+    if (window.PI30Editor) return;
+
+    function protocolOf(inverterId) {
+        var n = inverterId ? RED.nodes.node(inverterId) : null;
+        return (n && n.protocol) || 'PI30';
+    }
+
+    /** Promise of {source, protocol, commands}; never rejects (null when unavailable). */
+    function catalogue(inverterId) {
+        return new Promise(function (resolve) {
+            $.getJSON('pi30/catalogue', { inverter: inverterId || '', protocol: protocolOf(inverterId) })
+                .done(function (data) {
+                    resolve(data && Array.isArray(data.commands) ? data : null);
+                })
+                .fail(function () {
+                    resolve(null);
+                });
+        });
+    }
+
+    /** Promise of {kind, values: [{value, label}], hint, source, dangerous} or null. */
+    function setterValues(inverterId, command) {
+        return new Promise(function (resolve) {
+            if (!command) return resolve(null);
+            $.getJSON('pi30/setter-values', {
+                inverter: inverterId || '',
+                protocol: protocolOf(inverterId),
+                command: command,
+            })
+                .done(resolve)
+                .fail(function () {
+                    resolve(null);
+                });
+        });
+    }
+
+    function health(inverterId) {
+        return new Promise(function (resolve) {
+            $.getJSON('pi30/health', { inverter: inverterId || '' })
+                .done(resolve)
+                .fail(function (xhr) {
+                    resolve({ link: { state: 'error', detail: xhr.statusText } });
+                });
+        });
+    }
+
+    /** "QPGS1" -> ["QPGS", "1"] using the catalogue's argument patterns; unknown -> [text, ""]. */
+    function splitCommand(text, commands) {
+        text = String(text || '').trim().toUpperCase();
+        if (!text) return ['', ''];
+        var best = null;
+        for (var i = 0; i < commands.length; i++) {
+            var c = commands[i];
+            if (c.name === text) return [text, ''];
+            if (!c.arg_pattern || text.indexOf(c.name) !== 0) continue;
+            var rest = text.slice(c.name.length);
+            if (new RegExp('^(?:' + c.arg_pattern + ')$').test(rest) && (!best || c.name.length > best.name.length)) {
+                best = c;
+            }
+        }
+        return best ? [best.name, text.slice(best.name.length)] : [text, ''];
+    }
+
+    /** Fill a <select> with commands of one kind; keeps a current value that is not listed. */
+    function fillCommands(select, commands, kind, emptyLabel, current) {
+        select.empty();
+        select.append($('<option>').val('').text(emptyLabel));
+        commands
+            .filter(function (c) {
+                return c.kind === kind;
+            })
+            .forEach(function (c) {
+                var label = c.name + ' - ' + c.description + (c.dangerous ? ' \u26a0' : '');
+                select.append($('<option>').val(c.name).text(label));
+            });
+        if (current && !select.find('option').filter(function () { return this.value === current; }).length) {
+            select.append($('<option>').val(current).text(current));
+        }
+        select.val(current || '');
+    }
+
+    /** Short text lines describing the data keys a query gives (flags expanded). */
+    function describeFields(cmd) {
+        var lines = [];
+        (cmd.fields || []).forEach(function (f) {
+            if (f.flags && f.flags.length) {
+                f.flags.forEach(function (flag) {
+                    lines.push(flag + ' (bool)');
+                });
+                return;
+            }
+            var extra = [f.unit, f.device_class, f.state_class].filter(Boolean).join(', ');
+            lines.push(f.key + (extra ? ' (' + extra + ')' : ''));
+        });
+        if (cmd.options_key) lines.push(cmd.options_key + ' (list' + (cmd.options_unit ? ', ' + cmd.options_unit : '') + ')');
+        return lines;
+    }
+
+    window.PI30Editor = {
+        catalogue: catalogue,
+        setterValues: setterValues,
+        health: health,
+        splitCommand: splitCommand,
+        fillCommands: fillCommands,
+        describeFields: describeFields,
+        protocolOf: protocolOf,
+    };
+})();

@@ -1,0 +1,259 @@
+"""Write docs/commands.md from the command catalogue (what `pi30-worker commands --json` prints).
+
+    python scripts/commands_doc.py            # (re)write docs/commands.md
+    python scripts/commands_doc.py --check    # exit 1 when docs/commands.md is out of date
+
+The catalogue is the single source of truth: this page is never edited by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pyworker.protocol import get_catalogue
+
+PROTOCOLS = ("PI30", "PI30MAX")
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "commands.md"
+
+Command = dict[str, Any]
+
+
+def catalogues() -> dict[str, dict[str, Command]]:
+    """protocol -> command name -> command, in catalogue order."""
+    out: dict[str, dict[str, Command]] = {}
+    for protocol in PROTOCOLS:
+        data = get_catalogue(protocol).to_dict()
+        out[protocol] = {c["name"]: c for c in data["commands"]}
+    return out
+
+
+def names_in_order(cats: dict[str, dict[str, Command]], kind: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for protocol in PROTOCOLS:
+        for name, command in cats[protocol].items():
+            if command["kind"] == kind:
+                seen.setdefault(name, None)
+    return list(seen)
+
+
+def cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def code(text: object) -> str:
+    return f"`{text}`"
+
+
+def table(header: list[str], rows: Iterable[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def support(cats: dict[str, dict[str, Command]], name: str) -> list[str]:
+    return ["yes" if name in cats[p] else "-" for p in PROTOCOLS]
+
+
+def pick(cats: dict[str, dict[str, Command]], name: str) -> Command:
+    """The command as the richest variant describes it (PI30MAX first)."""
+    for protocol in reversed(PROTOCOLS):
+        if name in cats[protocol]:
+            return cats[protocol][name]
+    raise KeyError(name)
+
+
+def format_number(value: float) -> str:
+    return f"{value:g}"
+
+
+def describe_arg(arg: dict[str, Any]) -> str:
+    kind = arg.get("kind")
+    if kind in ("choice", "unit_choice"):
+        choices = ", ".join(f"{k} {v}" for k, v in arg["choices"].items())
+        return ("unit number + " if kind == "unit_choice" else "") + choices
+    if kind == "flags":
+        return "flags: " + ", ".join(f"{k} {v}" for k, v in arg["choices"].items())
+    if kind in ("current", "unit_current"):
+        prefix = "unit number + " if kind == "unit_current" else ""
+        return f"{prefix}amps from the unit's own {arg['options_query']} list"
+    if kind == "number":
+        if "values_by_battery" in arg:
+            by = arg["values_by_battery"]
+            return "V: " + "; ".join(
+                f"{bat} V battery: " + ", ".join(format_number(v) for v in values)
+                for bat, values in by.items()
+            )
+        if "values" in arg:
+            return ", ".join(format_number(v) for v in arg["values"])
+        text = f"{format_number(arg['minimum'])} to {format_number(arg['maximum'])}"
+        if arg.get("step"):
+            text += f", step {format_number(arg['step'])}"
+        if arg.get("scale_by_battery"):
+            text += " (48 V battery; scaled for 12/24 V)"
+        if arg.get("zero_allowed"):
+            text += ", or 0"
+        return text
+    if kind == "pattern":
+        return str(arg.get("description") or arg.get("pattern"))
+    if kind == "none":
+        return "no value"
+    return str(kind)
+
+
+def setter_values(cats: dict[str, dict[str, Command]], name: str) -> str:
+    described = {
+        p: describe_arg(cats[p][name].get("arg") or {}) for p in PROTOCOLS if name in cats[p]
+    }
+    if len(set(described.values())) == 1:
+        return next(iter(described.values()))
+    return "; ".join(f"{p}: {text}" for p, text in described.items())
+
+
+def field_unit(field: dict[str, Any]) -> str:
+    return str(field.get("unit") or "")
+
+
+def field_rows(command: Command) -> list[tuple[str, list[str]]]:
+    """(data key, table row) for every key a query's decoded data holds."""
+    out: list[tuple[str, list[str]]] = []
+    for field in command.get("fields", []):
+        if field.get("flags"):
+            # a status byte: each flag is its own key in the data
+            for flag in field["flags"]:
+                label = flag.removeprefix("is_").replace("_", " ").capitalize()
+                out.append(
+                    (flag, [code(flag), f"{label} ({field.get('label', '')})", "bool"] + [""] * 3)
+                )
+            continue
+        values = ", ".join(str(v) for v in field["enum"].values()) if field.get("enum") else ""
+        classes = " / ".join(x for x in (field.get("device_class"), field.get("state_class")) if x)
+        row = [
+            code(field["key"]),
+            field.get("label", ""),
+            field["type"],
+            field_unit(field),
+            classes,
+            values,
+        ]
+        out.append((field["key"], row))
+    if command.get("options_key"):
+        key = command["options_key"]
+        out.append(
+            (key, [code(key), "selectable values", "list", command.get("options_unit", ""), "", ""])
+        )
+    if command.get("response") == "bits":
+        for key, what in (("active_warnings", "warnings"), ("active_faults", "faults")):
+            label = f"keys of the active {what}" + (
+                " (names ending in _fault)" if what == "faults" else ""
+            )
+            out.append((key, [code(key), label, "list", "", "", ""]))
+    return out
+
+
+def query_fields(cats: dict[str, dict[str, Command]], name: str) -> list[list[str]]:
+    rows: dict[str, list[str]] = {}
+    where: dict[str, list[str]] = {}
+    for protocol in PROTOCOLS:
+        command = cats[protocol].get(name)
+        if not command:
+            continue
+        for key, row in field_rows(command):
+            where.setdefault(key, []).append(protocol)
+            rows.setdefault(key, row)
+    both = len([p for p in PROTOCOLS if name in cats[p]])
+    out = []
+    for key, row in rows.items():
+        only = "" if len(where[key]) == both else f" ({', '.join(where[key])} only)"
+        out.append([row[0] + only, *row[1:]])
+    return out
+
+
+def render() -> str:
+    cats = catalogues()
+    lines = [
+        "# Supported commands",
+        "",
+        "<!-- Generated by `make commands-doc` (scripts/commands_doc.py) from the command catalogue,",
+        "     what `pi30-worker commands --json` prints. Do not edit: a test checks it is in sync. -->",
+        "",
+        "Every command of the worker's catalogue, for both protocol variants: **PI30** (classic",
+        "Axpert / Voltronic / MPP-Solar PI30 units) and **PI30MAX** (MAX / hybrid units such as the",
+        "Axpert MAX 7.2/8 kW). Choose the variant with `--protocol` on the worker and in the",
+        "pi30-inverter node. A pi30-query node's `msg.payload` holds the fields listed below for its",
+        "command (split mode: one message per field, `msg.topic` = the key).",
+        "",
+        "## Queries",
+        "",
+    ]
+    queries = names_in_order(cats, "query")
+    rows = []
+    for name in queries:
+        c = pick(cats, name)
+        arg = c.get("arg_help") or ""
+        rows.append([code(name), *support(cats, name), c["description"], arg])
+    lines += table(["Command", "PI30", "PI30MAX", "What it reads", "Argument"], rows)
+    lines += [
+        "",
+        "## Setters",
+        "",
+        "A setter goes through the worker's checks: policy (dangerous setters are refused unless",
+        "the worker runs with `--allow-set NAME`), the value against the catalogue and the unit's",
+        "own lists, a skipped write when the unit already has the value, and a read-back.",
+        "",
+    ]
+    rows = []
+    for name in names_in_order(cats, "setter"):
+        c = pick(cats, name)
+        readback = c.get("readback") or {}
+        back = f"{readback['query']} `{readback['field']}`" if readback else "-"
+        danger = ("yes: " + c.get("dangerous_reason", "")) if c.get("dangerous") else ""
+        rows.append(
+            [
+                code(name),
+                *support(cats, name),
+                c["description"],
+                setter_values(cats, name),
+                back,
+                danger,
+            ]
+        )
+    lines += table(
+        ["Command", "PI30", "PI30MAX", "What it sets", "Values", "Read back from", "Dangerous"],
+        rows,
+    )
+    lines += ["", "## Fields of each query", ""]
+    for name in queries:
+        c = pick(cats, name)
+        rows = query_fields(cats, name)
+        lines += [f"### {name}: {c['description']}", ""]
+        if not rows:
+            lines += ["No fields (the answer is the raw text).", ""]
+            continue
+        lines += table(["Key", "Label", "Type", "Unit", "HA device / state class", "Values"], rows)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 when the file is out of date")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    args = parser.parse_args(argv)
+    text = render()
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        if current != text:
+            print(f"{args.output} is out of date: run `make commands-doc`", file=sys.stderr)
+            return 1
+        return 0
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

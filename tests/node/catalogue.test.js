@@ -1,0 +1,125 @@
+'use strict';
+/* The editor's catalogue: the snapshot is in sync with the Python catalogue, and the admin
+ * endpoints serve the live worker's catalogue and the unit's own value lists. */
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
+const { helper, load, inverterConfig } = require('./support/red');
+const { WorkerProcess, simUrl, waitFor, WORKER } = require('./support/worker');
+const { CatalogueIndex, SNAPSHOT_PATH, PROTOCOLS } = require('../../node-red-contrib-pi30/lib/catalogue');
+
+describe('catalogue snapshot', function () {
+    this.timeout(30000);
+
+    it('resources/catalogue.json equals `pi30-worker commands --json` for every protocol', () => {
+        const snapshot = JSON.parse(fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
+        assert.deepEqual(Object.keys(snapshot.protocols).sort(), [...PROTOCOLS].sort());
+        for (const protocol of PROTOCOLS) {
+            const live = JSON.parse(execFileSync(WORKER, ['commands', '--json', '--protocol', protocol], { encoding: 'utf8' }));
+            assert.deepEqual(
+                snapshot.protocols[protocol],
+                live,
+                `${protocol} snapshot out of date: run \`npm run generate-catalogue\` (or make catalogue-snapshot)`,
+            );
+        }
+    });
+
+    it('the generator script writes exactly the checked-in file', () => {
+        const { buildSnapshot, render } = require('../../node-red-contrib-pi30/scripts/generate-catalogue');
+        assert.equal(render(buildSnapshot(WORKER)), fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
+    });
+
+    it('resolves commands with arguments and expands flag fields as the decoder does', async () => {
+        const index = CatalogueIndex.fromSnapshot('PI30MAX');
+        assert.equal(index.resolve('QPGS1').command.name, 'QPGS');
+        assert.equal(index.resolve('qed20260101').arg, '20260101');
+        assert.equal(index.resolve('QPIGS2').command.name, 'QPIGS2');
+        assert.equal(index.resolve('QED2026'), null);
+        assert.equal(index.resolve('NOPE'), null);
+        // every key of a real decoded answer has its metadata (flags included)
+        const worker = await new WorkerProcess({ port: simUrl('pi30max'), protocol: 'PI30MAX' }).start();
+        try {
+            for (const command of ['QPIGS', 'QPIRI', 'QFLAG', 'QPIWS', 'QMOD', 'QPGS0', 'QMUCHGCR', 'QET']) {
+                const reply = await worker.request({ op: 'query', command });
+                assert.equal(reply.ok, true, `${command}: ${JSON.stringify(reply.error)}`);
+                const meta = index.fieldMeta(command);
+                for (const [key, value] of Object.entries(reply.data)) {
+                    // lists the decoder derives (QPIWS active_warnings / active_faults) go by their key
+                    const derived = Array.isArray(value) || /^unknown_\d+$/.test(key);
+                    assert.ok(meta[key] || derived, `${command}.${key} has metadata`);
+                }
+            }
+        } finally {
+            await worker.stop();
+        }
+    });
+});
+
+describe('editor endpoints', function () {
+    this.timeout(20000);
+    let worker;
+
+    before(async () => {
+        worker = await new WorkerProcess({ port: simUrl('pi30max'), protocol: 'PI30MAX' }).start();
+        await helper.startServer();
+    });
+    after(async () => {
+        await helper.stopServer();
+        if (worker) await worker.stop();
+    });
+    afterEach(() => helper.unload());
+
+    it("GET /pi30/catalogue: the live worker's catalogue, else the snapshot", async () => {
+        await load([inverterConfig(worker.endpoint, { protocol: 'PI30' })]);
+        await waitFor(() => helper.getNode('inv').liveCatalogue, { what: 'live catalogue' });
+        const live = await helper.request().get('/pi30/catalogue').query({ inverter: 'inv' }).expect(200);
+        assert.equal(live.body.source, 'worker');
+        // the worker runs PI30MAX although the node says PI30: the worker knows best
+        assert.equal(live.body.protocol, 'PI30MAX');
+        const direct = await worker.request({ op: 'catalogue' });
+        assert.deepEqual(live.body.commands, direct.catalogue.commands);
+
+        const snap = await helper.request().get('/pi30/catalogue').query({ inverter: 'not-deployed', protocol: 'PI30' }).expect(200);
+        assert.equal(snap.body.source, 'snapshot');
+        assert.equal(snap.body.protocol, 'PI30');
+        const file = JSON.parse(fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
+        assert.deepEqual(snap.body.commands, file.protocols.PI30.commands);
+    });
+
+    it("GET /pi30/setter-values: the unit's own current list and battery voltage steps", async () => {
+        await load([inverterConfig(worker.endpoint, { protocol: 'PI30MAX' })]);
+        await waitFor(() => helper.getNode('inv').link().state === 'connected', { what: 'connected' });
+        const r = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'MUCHGC' }).expect(200);
+        assert.equal(r.body.source, 'unit');
+        const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data.max_ac_charging_current_options;
+        assert.deepEqual(r.body.values.map((v) => Number(v.value)), options);
+
+        const pbcv = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'PBCV' }).expect(200);
+        const nominal = (await worker.request({ op: 'query', command: 'QPIRI' })).data.battery_voltage;
+        const cmd = CatalogueIndex.fromSnapshot('PI30MAX').resolve('PBCV').command;
+        assert.deepEqual(pbcv.body.values.map((v) => Number(v.value)), cmd.arg.values_by_battery[String(Math.round(nominal))]);
+
+        const pop = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'POP' }).expect(200);
+        assert.deepEqual(pop.body.values.map((v) => v.value), Object.values(cmd.arg && CatalogueIndex.fromSnapshot('PI30MAX').resolve('POP').command.arg.choices));
+        const pf = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'PF' }).expect(200);
+        assert.equal(pf.body.dangerous, true);
+        await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'QPIGS' }).expect(404);
+
+        // not deployed: the catalogue's list
+        const offline = await helper.request().get('/pi30/setter-values').query({ protocol: 'PI30', command: 'MUCHGC' }).expect(200);
+        assert.equal(offline.body.source, 'catalogue');
+        assert.ok(offline.body.values.length > 0);
+    });
+
+    it('GET /pi30/health: link state, worker health and device', async () => {
+        await load([inverterConfig(worker.endpoint, { protocol: 'PI30MAX' })]);
+        await waitFor(() => helper.getNode('inv').link().state === 'connected', { what: 'connected' });
+        const r = await helper.request().get('/pi30/health').query({ inverter: 'inv' }).expect(200);
+        assert.equal(r.body.link.state, 'connected');
+        assert.equal(r.body.health.port.state, 'connected');
+        assert.equal(r.body.health.protocol, 'PI30MAX');
+        const none = await helper.request().get('/pi30/health').query({ inverter: 'nope' }).expect(200);
+        assert.equal(none.body.link.state, 'not-deployed');
+    });
+});
