@@ -105,13 +105,16 @@ module.exports = function (RED) {
                 // the same command at the same period asks at the same instant and the worker
                 // answers them all with one wire transaction (it coalesces identical queries).
                 const period = node.interval * 1000;
-                const next = () => {
+                const next = (first) => {
+                    let delay = period - (Date.now() % period);
+                    // not right on top of the reading made at deploy
+                    if (first && delay < period / 2) delay += period;
                     timer = setTimeout(() => {
                         poll();
-                        if (!closing) next();
-                    }, period - (Date.now() % period));
+                        if (!closing) next(false);
+                    }, delay);
                 };
-                next();
+                next(true);
                 // a first reading right after deploy instead of one interval later
                 setImmediate(() => {
                     if (!closing) poll();
