@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: test-python test-node test-e2e test-bench
+test: test-python test-node test-e2e test-browser test-bench
 
 test-python: $(STAMP)
 	$(PY) -m ruff check pyworker tests/python

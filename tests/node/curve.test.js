@@ -78,12 +78,16 @@ describe('pi30-inverter with CURVE', function () {
         assert.equal(out.received.length, 0);
     });
 
-    it('no keys at all: no connection to a CURVE worker (WORKER_UNREACHABLE)', async () => {
+    it('no keys at all: no connection to a CURVE worker (WORKER_UNREACHABLE or AUTH_FAILED)', async () => {
         await load(flowWith('inv'));
+        const out = collector(helper.getNode('out'));
         const err = collector(helper.getNode('err'));
         helper.getNode('q').receive({});
         const [caught] = await err.until(1, 10000);
-        // a NULL-security client and a CURVE server never complete the handshake
-        assert.equal(caught.error.code, 'WORKER_UNREACHABLE');
+        // A NULL-security client and a CURVE server never complete the handshake. Whether
+        // libzmq reports the mechanism mismatch (-> AUTH_FAILED) before the request times out
+        // (-> WORKER_UNREACHABLE) depends on timing; both are the truth, neither is a reading.
+        assert.ok(['WORKER_UNREACHABLE', 'AUTH_FAILED'].includes(caught.error.code), caught.error.code);
+        assert.equal(out.received.length, 0);
     });
 });
