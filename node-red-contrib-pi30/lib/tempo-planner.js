@@ -17,13 +17,18 @@ const COLOUR_WORDS = {
     red: 'red', rouge: 'red', 3: 'red', tempo_rouge: 'red',
 };
 
-const OUTPUT = { utility: 'Utility first', solar: 'Solar first', sbu: 'SBU first' };
-const CHARGER = {
-    utility: 'Utility first',
-    solar: 'Solar first',
-    both: 'Solar + Utility',
-    solarOnly: 'Only solar charging permitted',
-};
+// The setting labels come from the catalogue (the snapshot generated from the Python one).
+const SNAPSHOT = require('../resources/catalogue.json');
+
+function choices(command) {
+    const cmd = SNAPSHOT.protocols.PI30.commands.find((c) => c.name === command);
+    return cmd.arg.choices;
+}
+
+const POP = choices('POP');
+const PCP = choices('PCP');
+const OUTPUT = { utility: POP['00'], solar: POP['01'], sbu: POP['02'] };
+const CHARGER = { utility: PCP['00'], solar: PCP['01'], both: PCP['02'], solarOnly: PCP['03'] };
 
 const DEFAULTS = {
     capacityKwh: 10,            // usable battery energy between 0 and 100 % SOC
