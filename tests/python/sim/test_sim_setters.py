@@ -15,7 +15,6 @@ from pyworker.protocol import (
     decode,
     encode_raw,
     enum_code,
-    get_catalogue,
     normalize_setter,
 )
 from pyworker.protocol.profiles import catalogue_for
