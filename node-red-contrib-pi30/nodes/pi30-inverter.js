@@ -26,7 +26,8 @@ module.exports = function (RED) {
         node.endpoint = String(config.endpoint || DEFAULT_ENDPOINT).trim();
         // the worker takes deadlines up to 10 minutes
         node.timeout = Number(config.timeout) > 0 ? Math.min(Number(config.timeout), 600000) : DEFAULT_TIMEOUT_MS;
-        node.protocol = PROTOCOLS.includes(config.protocol) ? config.protocol : 'PI30';
+        // 'auto': the worker identifies the unit (variant and device profile) at connect
+        node.protocol = PROTOCOLS.includes(config.protocol) || config.protocol === 'auto' ? config.protocol : 'PI30';
         node.managed = config.managed === true || config.managed === 'true';
         node.python = String(config.python || 'python3').trim();
         node.serialPort = String(config.serialPort || '').trim();
@@ -101,6 +102,8 @@ module.exports = function (RED) {
             try {
                 const reply = await node.client.request('health', {}, { timeout: Math.min(node.timeout, 5000) });
                 node.health = reply;
+                // the unit's own catalogue once it is identified (or identified anew)
+                if (reply.profile && node.liveCatalogue && node.liveCatalogue.profile !== reply.profile) refreshCatalogue();
                 const port = reply.port || {};
                 const last = port.last_error;
                 setPort(port.state || null, last && typeof last === 'object' ? `${last.code}: ${last.message}` : last || '');
