@@ -102,14 +102,19 @@ module.exports = function (RED) {
             try {
                 const reply = await node.client.request('health', {}, { timeout: Math.min(node.timeout, 5000) });
                 node.health = reply;
-                // the unit's own catalogue once it is identified (or identified anew)
-                if (reply.profile && node.liveCatalogue && node.liveCatalogue.profile !== reply.profile) refreshCatalogue();
+                followProfile(reply);
                 const port = reply.port || {};
                 const last = port.last_error;
                 setPort(port.state || null, last && typeof last === 'object' ? `${last.code}: ${last.message}` : last || '');
             } catch (err) {
                 /* the link state already says what went wrong */
             }
+        }
+
+        /** Replies carry the worker's device profile: fetch the unit's own catalogue once the
+         *  worker has identified the unit (or identified another one). */
+        function followProfile(reply) {
+            if (reply && reply.profile && node.liveCatalogue && node.liveCatalogue.profile !== reply.profile) refreshCatalogue();
         }
 
         async function refreshCatalogue() {
@@ -148,6 +153,7 @@ module.exports = function (RED) {
         node.request = async function (op, fields, opts) {
             try {
                 const reply = await node.client.request(op, fields, opts);
+                followProfile(reply);
                 if ((op === 'query' || op === 'set') && node.portState !== 'connected' && node.portState !== null) {
                     setPort('connected', '');
                 }

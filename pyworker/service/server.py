@@ -131,6 +131,8 @@ class WorkerService:
         cached = self._catalogue_dicts.get(id(catalogue))
         if cached is None:
             cached = self._catalogue_dicts[id(catalogue)] = catalogue.to_dict()
+        if self.auto and not self.identified:
+            return {**cached, "profile": None}  # a stand-in until the unit is identified
         return cached
 
     def _on_port_state(self, state: str, last_error: Any) -> None:
