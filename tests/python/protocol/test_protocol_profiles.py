@@ -286,3 +286,10 @@ def test_cli_profiles_decode_and_encode_with_a_profile() -> None:
     refused = run_cli("encode", "PCP", "Utility first", "--profile", "lv6548")
     assert refused.returncode == 1
     assert json.loads(refused.stdout)["error"]["code"] == "INVALID_VALUE"
+
+
+def test_cli_query_sends_the_profiles_code_to_the_simulated_unit() -> None:
+    port = "sim://?model=vmii&pacing=0&latency_ms=0&seed=2"
+    sent = run_cli("query", "POP", "SBU first", "--port", port, "--profile", "vmii")
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout) == {"command": "POP", "sent": "POP01", "data": {"ack": True}}
