@@ -22,6 +22,7 @@ from .catalogue import (
     CHARGER_SOURCE_PRIORITIES,
     DEVICE_MODES,
     PROTOCOLS,
+    QPIGS_FIELDS,
     QPIWS_BITS,
     ArgRule,
     Catalogue,
@@ -32,6 +33,7 @@ from .catalogue import (
     get_catalogue,
 )
 from .catalogue import SEC as _seconds
+from .catalogue import WH as _watt_hours
 from .catalogue import A as _amps
 from .catalogue import S as _text
 from .catalogue import V as _volts
@@ -166,6 +168,16 @@ PIP_MST_QPIGS2_FIELDS: tuple[Field, ...] = (
     _volts("battery_voltage_from_scc3", "Battery voltage from SCC3"),
     _watts("pv3_charging_power", "PV3 charging power"),
     _watts("pv_total_charging_power", "PV total charging power"),
+)
+
+# REVO: QPIGS field 12 is the PV power and field 15 the day's PV energy (not the PV current and
+# the battery discharge current of the classic layout).
+REVO_QPIGS_FIELDS: tuple[Field, ...] = (
+    QPIGS_FIELDS[:12]
+    + (_watts("pv_power", "PV power"),)
+    + QPIGS_FIELDS[13:15]
+    + (_watt_hours("pv_energy_today", "PV energy today"),)
+    + QPIGS_FIELDS[16:]
 )
 
 # Plausible readings: a value outside says the layout does not fit the unit.
@@ -305,9 +317,25 @@ MAX = Profile(
     ranges=COMMON_RANGES,
 )
 
+REVO = Profile(
+    id="revo",
+    description="PI30 REVO units: QPIGS carries the PV power and the day's PV energy",
+    evidence="mpp-solar protocols/pi30revo.py (its QPIGS layout and test response)",
+    protocol="PI30",
+    selectors=(Selector("model_name", r"REVO", "", "QMN names a REVO model"),),
+    layouts={"QPIGS": REVO_QPIGS_FIELDS},
+    ranges=COMMON_RANGES,
+    notes=(
+        (
+            "REVO's own QALL / PQSE / QLITH0 answer with a 1-byte checksum instead of the CRC: "
+            "not supported yet."
+        ),
+    ),
+)
+
 # Most specific first: detection takes the first profile with a matching selector.
 PROFILES: dict[str, Profile] = {
-    p.id: p for p in (VMII, LV6548, MKS2_7200, MKS_IV, PIP_MST, MAX, GENERIC)
+    p.id: p for p in (VMII, LV6548, MKS2_7200, MKS_IV, PIP_MST, REVO, MAX, GENERIC)
 }
 PROFILE_IDS: tuple[str, ...] = tuple(PROFILES)
 # Queries detection may send beyond the identity strings, cheapest first.

@@ -152,6 +152,10 @@ def qpigs(s: Snapshot, _arg: str | None) -> FieldValues:
         "battery_voltage_offset_for_fans_on": "00",
         "eeprom_version": "00",
         "pv_input_power": d(pv1_w, 5),
+        # the REVO layout: PV power and today's PV energy in place of the PV current and the
+        # battery discharge current
+        "pv_power": d(pv1_w, 4),
+        "pv_energy_today": d(s.ledger.day(s.now.date())["pv_wh"], 5),
         "is_charging_to_float": op.stage == "float",
         "is_switched_on": True,
         "is_reserved": False,

@@ -234,10 +234,24 @@ PIP_MST_UNIT = replace(
     device_profile="pip-mst",
 )
 
+REVO_UNIT = replace(
+    PI30_CLASSIC,
+    key="revo",
+    description="PI30 REVO, 48 V, 4.2 kW, one tracker: QPIGS with PV power and today's energy",
+    model_name="REVO HES 4.2KW",
+    general_model_number="046",
+    serial_number="96342112100571",
+    rated_va=4200,
+    rated_w=4200,
+    pv_peak_w=(4500.0,),
+    pv_mpp_voltage=(280.0,),
+    device_profile="revo",
+)
+
 PROFILES: dict[str, ModelProfile] = {
     p.key: p
     for p in (PI30_CLASSIC, PI30MAX_8K, VMII_5K, LV6548_UNIT, MKS2_7200_UNIT, MKS_IV_UNIT)
-    + (PIP_MST_UNIT,)
+    + (PIP_MST_UNIT, REVO_UNIT)
 }
 # The device profile ids name their simulated unit too (sim://?model=max).
 PROFILES.update({"generic": PI30_CLASSIC, "max": PI30MAX_8K})

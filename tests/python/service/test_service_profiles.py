@@ -29,6 +29,7 @@ ROUND_TRIPS: dict[str, tuple[str, str, Any, str, str, str]] = {
         "output_source_priority",
     ),
     "max": ("PI30MAX", "POP", "Utility Solar Battery", "POP00", "QPIRI", "output_source_priority"),
+    "revo": ("PI30", "POP", "Solar first", "POP01", "QPIRI", "output_source_priority"),
 }
 
 
@@ -95,14 +96,26 @@ def test_vmii_catalogue_offers_the_units_own_choices_and_refuses_others(
         assert worker.close() == 0, worker.process.log
 
 
-def test_pip_mst_reads_its_twelve_field_qpigs2(tmp_path: Path, clients: Clients) -> None:
-    worker = SimWorker(tmp_path, "prof-mst", model="pip-mst")
+@pytest.mark.parametrize(
+    ("model", "command", "keys"),
+    [
+        (
+            "pip-mst",
+            "QPIGS2",
+            {"pv3_input_voltage", "pv_total_charging_power", "ac_charging_power"},
+        ),
+        ("revo", "QPIGS", {"pv_power", "pv_energy_today"}),
+        ("vmii", "QBEQI", {"equalization_voltage", "equalization_active"}),
+    ],
+)
+def test_a_units_own_layout_through_the_worker(
+    tmp_path: Path, clients: Clients, model: str, command: str, keys: set[str]
+) -> None:
+    worker = SimWorker(tmp_path, f"prof-layout-{model}", model=model)
     try:
-        reply = call(clients.dealer(worker.endpoint), id="q2", op="query", command="QPIGS2")
+        reply = call(clients.dealer(worker.endpoint), id="q", op="query", command=command)
         assert reply["ok"], reply
-        assert {"pv3_input_voltage", "pv_total_charging_power", "ac_charging_power"} <= set(
-            reply["data"]
-        )
+        assert keys <= set(reply["data"]) and reply["profile"] == model
         assert not [k for k in reply["data"] if k.startswith("unknown_")]
     finally:
         assert worker.close() == 0, worker.process.log
