@@ -153,3 +153,15 @@ def test_identify_reports_the_simulated_identity(model: str) -> None:
     assert result["identity"]["model_name"] == SIM_MODELS[model].model_name
     assert result["answers"]["QPI"]["payload"] == "PI30"
     assert "hex" in result["answers"]["QPIGS"] and result["answers"]["QPIRI"]["fields"] >= 25
+
+
+def test_a_known_nak_says_why(tmp_path: Path, clients: Clients) -> None:
+    # the 10.2 kW MAX class answers QPIGS2 with NAK: the error says what is known about it
+    worker = SimWorker(tmp_path, "prof-max-nak", model="max")
+    try:
+        worker.sim.set_faults(spec=["nak:once"])
+        reply = call(clients.dealer(worker.endpoint), id="pv2", op="query", command="QPIGS2")
+        assert reply["error"]["code"] == "NAK"
+        assert "10.2 kW" in reply["error"]["message"] and reply["profile"] == "max"
+    finally:
+        assert worker.close() == 0, worker.process.log
