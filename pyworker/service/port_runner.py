@@ -499,6 +499,8 @@ class PortRunner:
             )
         except (PortUnavailableError, ShuttingDownError):
             return False
+        if self.detection is not None and self.detection.profile != detection.profile:
+            self.cache.clear()  # another unit: its answers were decoded with another table
         self.identity, self.detection = identity, detection
         self.protocol = detection.variant
         self.catalogue = catalogue_for(detection.variant, detection.profile.id)
