@@ -511,5 +511,5 @@ class PortRunner:
             "; ".join(detection.reasons),
         )
         if detection.profile.id == "generic":
-            log.info("unknown unit: run `pi30-worker identify` and report it (docs/profiles.md)")
+            log.info("unknown unit: run `pi30-worker identify` and report it (docs/commands.md)")
         return True
