@@ -111,6 +111,8 @@ class VirtualInverter:
             return Outcome("unsupported", command=text)
         if cmd.kind != "query":
             return Outcome("unsupported", command=text)
+        if cmd.name in self.profile.refused_queries:
+            return Outcome("nak", command=cmd.name)
         try:
             payload = render(cmd, arg, self.snapshot(now))
         except Refused:

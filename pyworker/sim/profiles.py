@@ -35,6 +35,7 @@ class ModelProfile:
     charger_priorities: tuple[int, ...]  # PCP codes the unit accepts
     unsupported_reply: UnsupportedReply = "echo"
     unsupported_setters: frozenset[str] = frozenset()
+    refused_queries: frozenset[str] = frozenset()  # catalogued queries the unit answers NAK
     pv_feeds_load_in_line_mode: bool = False  # hybrids mix PV into the load while on Line
     pv_current_battery_side: bool = True  # QPIGS field 12: battery-side A (classic) or PV A (MAX)
     max_parallel_units: str = "6"
@@ -248,10 +249,24 @@ REVO_UNIT = replace(
     device_profile="revo",
 )
 
+# The 10.2 kW MAX class: two trackers, but QPIGS2 answered NAK (PV2 not readable).
+MAX_10K2_UNIT = replace(
+    PI30MAX_8K,
+    key="max-10k2",
+    description="10.2 kW MAX class (NM-MAX-10.2KW), two trackers, QPIGS2 answered NAK",
+    model_name="NM-MAX-10.2KW",
+    general_model_number="057",
+    serial_number="96332401100264",
+    rated_va=10200,
+    rated_w=10200,
+    pv_peak_w=(5000.0, 5000.0),
+    refused_queries=frozenset({"QPIGS2"}),
+)
+
 PROFILES: dict[str, ModelProfile] = {
     p.key: p
     for p in (PI30_CLASSIC, PI30MAX_8K, VMII_5K, LV6548_UNIT, MKS2_7200_UNIT, MKS_IV_UNIT)
-    + (PIP_MST_UNIT, REVO_UNIT)
+    + (PIP_MST_UNIT, REVO_UNIT, MAX_10K2_UNIT)
 }
 # The device profile ids name their simulated unit too (sim://?model=max).
 PROFILES.update({"generic": PI30_CLASSIC, "max": PI30MAX_8K})

@@ -157,11 +157,14 @@ def test_identify_reports_the_simulated_identity(model: str) -> None:
 
 def test_a_known_nak_says_why(tmp_path: Path, clients: Clients) -> None:
     # the 10.2 kW MAX class answers QPIGS2 with NAK: the error says what is known about it
-    worker = SimWorker(tmp_path, "prof-max-nak", model="max")
+    worker = SimWorker(tmp_path, "prof-max-nak", model="max-10k2")
     try:
-        worker.sim.set_faults(spec=["nak:once"])
-        reply = call(clients.dealer(worker.endpoint), id="pv2", op="query", command="QPIGS2")
+        sock = clients.dealer(worker.endpoint)
+        h = health(sock)
+        assert h["profile"] == "max" and h["identity"]["model_name"] == "NM-MAX-10.2KW"
+        reply = call(sock, id="pv2", op="query", command="QPIGS2")
         assert reply["error"]["code"] == "NAK"
         assert "10.2 kW" in reply["error"]["message"] and reply["profile"] == "max"
+        assert call(sock, id="pv1", op="query", command="QPIGS")["ok"]  # the rest reads on
     finally:
         assert worker.close() == 0, worker.process.log

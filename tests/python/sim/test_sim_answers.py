@@ -28,6 +28,7 @@ CASES = [
     (model, cmd.name)
     for model, profile in PROFILES.items()
     for cmd in catalogue_for(profile.protocol, profile.device_profile).queries
+    if cmd.name not in profile.refused_queries
 ]
 
 # The real classic frames of the protocol reference (public test data), payload only.
