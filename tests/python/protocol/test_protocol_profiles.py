@@ -307,3 +307,20 @@ def test_cli_query_sends_the_profiles_code_to_the_simulated_unit() -> None:
     sent = run_cli("query", "POP", "SBU first", "--port", port, "--profile", "vmii")
     assert sent.returncode == 0, sent.stderr
     assert json.loads(sent.stdout) == {"command": "POP", "sent": "POP01", "data": {"ack": True}}
+
+
+def test_cli_identify_prints_a_bug_report_ready_json() -> None:
+    port = "sim://?model=mks2-7200&pacing=0&latency_ms=0&seed=5"
+    result = run_cli("identify", "--port", port)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["detected"]["profile"] == "mks2-7200"
+    assert report["identity"]["model_code"] == "044"
+    qpiri = report["answers"]["QPIRI"]
+    assert bytes.fromhex(qpiri["hex"]).startswith(b"(" + qpiri["payload"].encode())
+    assert {"QPI", "QID", "QMN", "QGMN", "QVFW", "QVFW2", "QPIGS", "QPIGS2", "QMOD"} <= set(
+        report["answers"]
+    )
+    missing = run_cli("identify", "--port", "/dev/nonexistent-pi30")
+    assert missing.returncode == 1
+    assert json.loads(missing.stdout)["error"]["code"] == "PORT_UNAVAILABLE"
