@@ -74,8 +74,10 @@ def _cmd_commands(args: argparse.Namespace) -> int:
         if details:
             lines.append(f"{'':<{width}}  {'':<6}  {details}")
     lines.append("")
+    profile = "" if catalogue.profile == "generic" else f" (profile {catalogue.profile})"
     lines.append(
-        f"{catalogue.protocol}: {len(catalogue.queries)} queries, {len(catalogue.setters)} setters"
+        f"{catalogue.protocol}{profile}: {len(catalogue.queries)} queries, "
+        f"{len(catalogue.setters)} setters"
     )
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
