@@ -309,7 +309,6 @@ MAX = Profile(
     protocol="PI30MAX",
     selectors=(
         Selector("model_name", r"MAX", "", "QMN names a MAX model"),
-        Selector("fields", "28-", "QPIRI", "QPIRI answers 28 or more fields (MAX layout)"),
         Selector("fields", "24-", "QPIGS", "QPIGS answers 24 or more fields (MAX layout)"),
         Selector("fields", "3", "QPIGS2", "QPIGS2 answers the 3 PV2 fields"),
     ),
@@ -338,8 +337,9 @@ PROFILES: dict[str, Profile] = {
     p.id: p for p in (VMII, LV6548, MKS2_7200, MKS_IV, PIP_MST, REVO, MAX, GENERIC)
 }
 PROFILE_IDS: tuple[str, ...] = tuple(PROFILES)
-# Queries detection may send beyond the identity strings, cheapest first.
-PROBE_COMMANDS: tuple[str, ...] = ("QPIGS2", "Q1", "QPIRI", "QPIGS", "QBEQI")
+# Queries detection may send beyond the identity strings, cheapest first. QPIRI's field count
+# decides nothing alone (firmwares append fields) but goes into the identity for reports.
+PROBE_COMMANDS: tuple[str, ...] = ("QPIGS2", "Q1", "QPIGS", "QPIRI", "QBEQI")
 SETTER_TWINS = {"PPCP": "PCP"}  # the parallel form takes the single form's codes
 
 

@@ -230,7 +230,9 @@ def test_the_readback_code_follows_the_label() -> None:
         (Identity(model_name="PIP4048MST"), "PI30MAX", "pip-mst"),
         (Identity(model_name="REVO HES 4.2KW"), "PI30", "revo"),
         (Identity(field_counts={"QPIGS2": 12}), "PI30MAX", "pip-mst"),
-        (Identity(field_counts={"QPIRI": 28}), "PI30MAX", "max"),
+        (Identity(field_counts={"QPIGS": 24}), "PI30MAX", "max"),
+        # a classic firmware that appends QPIRI fields is not taken for a MAX
+        (Identity(field_counts={"QPIRI": 29, "QPIGS": 21, "Q1": 17}), "PI30", "generic"),
         (
             Identity(
                 model_name="POW-HVM10.2M", probes={"QPIGS2": "nak"}, field_counts={"QPIGS": 28}
@@ -269,7 +271,7 @@ def test_probes_stop_once_a_name_or_code_decides() -> None:
     assert probes_needed(Identity(model_code="045")) == ()
     assert probes_needed(Identity(model_name="Some unit")) == PROBE_COMMANDS
     partly = Identity(model_name="Some unit", field_counts={"Q1": 17}, probes={"QPIGS2": "nak"})
-    assert probes_needed(partly) == ("QPIRI", "QPIGS", "QBEQI")
+    assert probes_needed(partly) == ("QPIGS", "QPIRI", "QBEQI")
 
 
 # -- CLI -----------------------------------------------------------------------------------
