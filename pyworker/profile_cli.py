@@ -113,8 +113,10 @@ def identify_port(port: str, *, baud: int = 2400, timeout: float | None = None) 
     for key, text in IDENTITY_QUERIES:
         payload = samples[text].get("payload")
         device[key] = payload.split(":", 1)[-1] if payload and text == "QVFW" else payload
+    scc = samples["QVFW2"].get("payload")
     identity = replace(
         identity_of(device),
+        scc_firmware=scc.split(":", 1)[-1] if scc else None,
         field_counts={c: samples[c]["fields"] for c in PROBE_COMMANDS if "fields" in samples[c]},
         probes={c: _probe_result(samples[c]) for c in PROBE_COMMANDS},
     )

@@ -490,6 +490,7 @@ class Identity:
     model_code: str | None = None
     serial: str | None = None
     firmware: str | None = None
+    scc_firmware: str | None = None
     field_counts: Mapping[str, int] = field(default_factory=dict)
     probes: Mapping[str, ProbeResult] = field(default_factory=dict)
 
@@ -500,6 +501,7 @@ class Identity:
             "model_code": self.model_code,
             "serial": self.serial,
             "firmware": self.firmware,
+            "scc_firmware": self.scc_firmware,
             "field_counts": dict(self.field_counts),
             "probes": dict(self.probes),
         }

@@ -15,17 +15,17 @@ from ..errors import NakError, ProtocolError, ResponseTimeout, UnsupportedError
 from ..protocol import split_frame
 from ..protocol.profiles import Detection, Identity, ProbeResult, detect, probes_needed
 
-Probe = Callable[[str], tuple[ProbeResult, int | None]]
+Probe = Callable[[str], tuple[ProbeResult, str | None]]  # the result and the payload
 Transact = Callable[[str], bytes]
 
 
 def probe_with(transact: Transact) -> Probe:
-    """A probe over ``transact`` (request text -> answer bytes): the result and field count.
+    """A probe over ``transact`` (request text -> answer bytes): the result and the payload.
 
     Transport failures other than a timeout (the port went away) propagate.
     """
 
-    def probe(text: str) -> tuple[ProbeResult, int | None]:
+    def probe(text: str) -> tuple[ProbeResult, str | None]:
         try:
             payload = split_frame(transact(text), text)
         except ResponseTimeout:
@@ -36,7 +36,7 @@ def probe_with(transact: Transact) -> Probe:
             return "unsupported", None
         except ProtocolError:
             return "error", None
-        return "answered", len(payload.split())
+        return "answered", payload
 
     return probe
 
@@ -65,13 +65,16 @@ def identify(
     """
     identity = identity_of(device)
     if protocol is None and profile is None:
+        # the SCC firmware too, for reports (QVFW2: "VERFW2:00041.17")
+        _, scc = probe("QVFW2")
+        identity = replace(identity, scc_firmware=scc.split(":", 1)[-1] if scc else None)
         counts: dict[str, int] = {}
         results: dict[str, ProbeResult] = {}
         for text in probes_needed(identity):
-            result, count = probe(text)
+            result, payload = probe(text)
             results[text] = result
-            if count is not None:
-                counts[text] = count
+            if payload is not None:
+                counts[text] = len(payload.split())
             identity = replace(identity, field_counts=dict(counts), probes=dict(results))
             if detect(identity).profile.id != "generic":
                 break  # a selector matched: the rest would not change the choice

@@ -49,6 +49,7 @@ def test_each_model_is_identified_and_round_trips_a_label(
         assert (h["variant"], h["profile"]) == (variant, model), h["why"]
         assert h["protocol"] == variant and h["why"]
         assert h["identity"]["model_name"] == SIM_MODELS[model].model_name
+        assert h["identity"]["scc_firmware"] == SIM_MODELS[model].scc_firmware
         reply = set_(sock, f"{model}-set", setter, label)
         assert reply["ok"], reply
         assert (reply["sent"], reply["changed"], reply["verified"]) == (wire, True, True)
