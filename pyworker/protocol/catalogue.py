@@ -13,9 +13,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..errors import UnknownCommandError
+from . import energy
+from .energy import ENERGY_COMMAND
 
 FieldType = Literal["float", "int", "str", "enum", "flags", "bool"]
-ResponseKind = Literal["fields", "text", "bits", "qflag", "options", "ack", "serial20", "datetime"]
+# "worker": answered by the worker itself from what it read (ENERGY), never sent to the unit
+ResponseKind = Literal[
+    "fields", "text", "bits", "qflag", "options", "ack", "serial20", "datetime", "worker"
+]
 PROTOCOLS: tuple[str, ...] = ("PI30", "PI30MAX")
 
 
@@ -1441,9 +1446,32 @@ def _argument_shape(rule: ArgRule) -> str:
     return (rule.pattern or "") if rule.kind == "pattern" else shapes[rule.kind]
 
 
+def KWH(key: str, label: str) -> Field:
+    return Field(key, label, "float", "kWh", device_class="energy", state_class="total_increasing")
+
+
+def _energy_totals(max_variant: bool) -> Command:
+    where = "QET/QLT counters for PV and load, the rest" if max_variant else "all"
+    return Command(
+        ENERGY_COMMAND,
+        f"Energy totals in kWh for the Energy dashboard ({where} integrated by the worker "
+        "from QPIGS); answered by the worker, kept across its restarts",
+        "query",
+        "worker",
+        (
+            KWH(energy.PV, "PV production"),
+            KWH(energy.LOAD, "Load consumption"),
+            KWH(energy.GRID, "Grid import"),
+            KWH(energy.CHARGE, "Battery charge"),
+            KWH(energy.DISCHARGE, "Battery discharge"),
+        ),
+        expected_response_bytes=0,
+    )
+
+
 def _build(protocol: str) -> Catalogue:
     max_variant = protocol == "PI30MAX"
-    cmds = _queries(max_variant) + _setters(max_variant)
+    cmds = _queries(max_variant) + [_energy_totals(max_variant)] + _setters(max_variant)
     return Catalogue(protocol, {c.name: c for c in cmds})
 
 

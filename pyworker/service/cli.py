@@ -67,6 +67,19 @@ def register(subparsers: Any) -> None:
         help="append one JSON line per setter attempt (default: the log)",
     )
     p.add_argument(
+        "--energy-state",
+        metavar="PATH",
+        help="file keeping the ENERGY totals across restarts "
+        "(default: next to --audit-log as NAME.energy.json; neither: kept in memory only)",
+    )
+    p.add_argument(
+        "--energy-max-gap",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="readings further apart than this are not integrated into ENERGY (default 300)",
+    )
+    p.add_argument(
         "--curve-secret-key",
         metavar="FILE",
         help="the worker's secret key (keygen's .key_secret file)",
@@ -163,6 +176,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         insecure=args.insecure,
         queue_size=args.queue_size,
         retries=args.retries,
+        energy_state=args.energy_state,
+        energy_max_gap_s=args.energy_max_gap,
     )
     try:
         service = WorkerService(config)

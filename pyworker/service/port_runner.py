@@ -36,6 +36,7 @@ from ..protocol import (
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
+from .energy import EnergyMeter
 from .outcomes import audit_set, claim, deadline_error, failure, query_reply, set_reply
 from .scheduler import Job, QueryJob, Scheduler, SetJob, Waiter
 from .setters import battery_dependent, options_query, readback_matches
@@ -105,8 +106,10 @@ class PortRunner:
         *,
         retries: int = 2,
         adjust_zero: bool = True,
+        energy: EnergyMeter | None = None,
     ) -> None:
         self.port = port
+        self.energy = energy if energy is not None else EnergyMeter(catalogue)
         self.catalogue = catalogue
         self.protocol = catalogue.protocol
         self.scheduler = scheduler
@@ -252,9 +255,13 @@ class PortRunner:
                 log.info("%s: %s, retry %d of %d", text, exc.code, attempt, self.retries)
 
     def _query(self, text: str, cmd: Command, wanted: Callable[[], bool]) -> Decoded:
-        decoded = self._with_retries(text, cmd, wanted)
+        if self.energy.handles(text):
+            decoded = self.energy.answer(self._internal_read)  # reads QPIGS (and counters)
+        else:
+            decoded = self._with_retries(text, cmd, wanted)
         self.cache.put(text, decoded)
         self._learn(text, decoded)
+        self.energy.observe(text, decoded)
         return decoded
 
     def _learn(self, text: str, decoded: Decoded) -> None:

@@ -25,9 +25,11 @@ from ..errors import (
     ShuttingDownError,
 )
 from ..protocol import SetterContext, get_catalogue, normalize_setter
+from ..protocol.energy import DEFAULT_MAX_GAP_S
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
+from .energy import EnergyMeter, state_path_for
 from .outcomes import claim, deadline_error, failure, query_reply
 from .port_runner import PortRunner
 from .scheduler import QUERY_PRIORITIES, Scheduler, Waiter
@@ -60,6 +62,8 @@ class ServiceConfig:
     retries: int = 2
     query_timeout_ms: float = DEFAULT_QUERY_TIMEOUT_MS
     set_timeout_ms: float = DEFAULT_SET_TIMEOUT_MS
+    energy_state: str | None = None  # default: next to the audit log
+    energy_max_gap_s: float = DEFAULT_MAX_GAP_S
 
 
 class InprocSink:
@@ -91,6 +95,11 @@ class WorkerService:
         self.cache = AnswerCache()
         self.scheduler = Scheduler(max_jobs=config.queue_size, max_waiters=config.queue_size * 64)
         self.audit = AuditLog(config.audit_log)
+        self.energy = EnergyMeter(
+            self.catalogue,
+            state_path_for(config.audit_log, config.energy_state),
+            max_gap_s=config.energy_max_gap_s,
+        )
         self.started = time.monotonic()
         self._catalogue_dict = self.catalogue.to_dict()
         self._stop = threading.Event()
@@ -156,6 +165,7 @@ class WorkerService:
             lambda: InprocSink(self.context, self._reply_endpoint),
             retries=self.config.retries,
             adjust_zero=self.config.adjust_zero,
+            energy=self.energy,
         )
         self._install_signal_handlers()
         log.info(
@@ -174,6 +184,7 @@ class WorkerService:
             if auth is not None:
                 auth.stop()
             self.audit.close()
+            self.energy.save()  # the port thread has stopped: no reading races this
             self.context.term()
         log.info("stopped")
         return code
