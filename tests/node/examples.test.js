@@ -187,6 +187,26 @@ describe('examples', function () {
         assert.deepEqual(unexpectedErrors(), []);
     });
 
+    it('Every field to Home Assistant (MQTT): readings reach mqtt out as discovery and states; a command from mqtt in reaches pi30-set', async () => {
+        const flow = await loadExample('Every field to Home Assistant (MQTT).json');
+        const ha = flow.find((n) => n.type === 'pi30-ha-mqtt');
+        const out = collector(helper.getNode(flow.find((n) => n.type === 'mqtt out').id));
+        const mqttIn = flow.find((n) => n.type === 'mqtt in');
+        assert.deepEqual(mqttIn.wires, [[ha.id]]);
+        assert.equal(mqttIn.topic, `${ha.baseTopic}/+/set/+`);
+        const setter = helper.getNode(ha.wires[1][0]);
+        assert.equal(setter.type, 'pi30-set');
+        helper.getNode(flow.find((n) => n.type === 'pi30-query' && n.command === 'QPIRI' && n.interval > 0).id).receive({});
+        await waitFor(() => out.received.some((m) => /\/QPIRI$/.test(m.topic)), { what: 'QPIRI state' });
+        const pop = out.received.find((m) => /\/select\/.*\/set_pop\/config$/.test(m.topic));
+        const command = JSON.parse(pop.payload).command_topic;
+        const setIn = collector(setter);
+        helper.getNode(ha.id).receive({ topic: command, payload: 'SBU first' });
+        const msg = await setIn.next();
+        assert.deepEqual([msg.command, msg.payload], ['POP', 'SBU first']);
+        assert.deepEqual(unexpectedErrors(), []);
+    });
+
     it('Control priorities from Home Assistant: a choice in HA sets the inverter and the real value goes back', async () => {
         const flow = await loadExample('Control priorities from Home Assistant.json');
         const listen = flow.filter((n) => n.type === 'ha-select' && n.mode === 'listen');
