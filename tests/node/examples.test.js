@@ -119,7 +119,12 @@ describe('examples', function () {
         for (const sel of flow.filter((n) => n.type === 'ha-select' && n.mode === 'listen')) {
             const filter = byId[sel.wires[0][0]];
             assert.equal(filter.type, 'switch');
-            assert.deepEqual(filter.rules, [{ t: 'neq', v: 'previousValue', vt: 'msg' }]);
+            assert.equal(filter.rules.length, 1);
+            assert.equal(filter.rules[0].t, 'jsonata_exp');
+            // the value this flow writes back is remembered right before the ha-select (set)
+            const remember = flow.find((n) => n.type === 'change' && n.rules.some((r) => r.pt === 'flow' && filter.rules[0].v.includes(r.p)));
+            const setSelect = byId[remember.wires[0][0]];
+            assert.deepEqual([setSelect.type, setSelect.mode, setSelect.entityConfig], ['ha-select', 'set', sel.entityConfig]);
             assert.ok(sel.outputProperties.some((p) => p.property === 'previousValue' && p.valueType === 'previousValue'));
             assert.equal(byId[filter.wires[0][0]].type, 'pi30-set');
         }
@@ -235,6 +240,10 @@ describe('examples', function () {
         const filter = flow.find((n) => n.id === outputSelect.wires[0][0]);
         const setterInput = collector(helper.getNode(filter.wires[0][0]));
         helper.getNode(outputSelect.id).send({ payload: 'Solar first', previousValue: 'Solar first' });
+        // the value the read-back just wrote (Solar first), arriving as a change: ours, dropped
+        helper.getNode(outputSelect.id).send({ payload: 'Solar first', previousValue: 'Moon first' });
+        // the entity appearing at deploy (no earlier value): dropped
+        helper.getNode(outputSelect.id).send({ payload: 'Utility first', previousValue: 'unknown' });
         helper.getNode(outputSelect.id).send({ payload: 'SBU first', previousValue: 'Solar first' });
         assert.equal((await setterInput.next()).payload, 'SBU first');
         assert.equal(setterInput.received.length, 1);
