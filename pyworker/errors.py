@@ -101,6 +101,13 @@ class ShuttingDownError(RequestError):
     code = "SHUTTING_DOWN"
 
 
+# -- the worker itself ---------------------------------------------------------------------
+class InternalError(Pi30Error):
+    """A bug met while handling a request: logged with its traceback, the worker goes on."""
+
+    code = "INTERNAL"
+
+
 ERROR_CODES: tuple[str, ...] = (
     "CRC",
     "NAK",
@@ -115,4 +122,5 @@ ERROR_CODES: tuple[str, ...] = (
     "NOT_ALLOWED",
     "BUSY",
     "SHUTTING_DOWN",
+    "INTERNAL",
 )

@@ -1374,7 +1374,9 @@ class Catalogue:
         self._by_length = sorted(self.commands.values(), key=lambda c: -len(c.name))
         self._arg_queries = [c for c in self._by_length if c.arg_pattern]
         self._setter_shapes = [
-            (c, re.compile(_argument_shape(c.arg))) for c in self._by_length if c.arg is not None
+            (c, re.compile(_argument_shape(c.arg), re.ASCII))
+            for c in self._by_length
+            if c.arg is not None
         ]
 
     @property
@@ -1401,6 +1403,8 @@ class Catalogue:
         the setter's argument (the value itself is checked by the codec).
         """
         original = text.strip()
+        if not (original.isascii() and original.isprintable()):
+            raise UnknownCommandError(f"{original!r}: commands are printable ASCII only")
         text = original.upper()
         exact = self.commands.get(text)
         if exact is not None and exact.arg_pattern is None:
@@ -1408,7 +1412,7 @@ class Catalogue:
         for cmd in self._arg_queries:
             if text.startswith(cmd.name):
                 arg = text[len(cmd.name) :]
-                if re.fullmatch(cmd.arg_pattern or "", arg):
+                if re.fullmatch(cmd.arg_pattern or "", arg, re.ASCII):
                     return cmd, arg
                 raise UnknownCommandError(
                     f"{text!r}: {cmd.name} takes {cmd.arg_help}", allowed=cmd.arg_help

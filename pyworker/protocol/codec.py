@@ -62,6 +62,8 @@ class Decoded:
 # ------------------------------------------------------------------------------------------
 def encode_raw(text: str, *, adjust_zero: bool = True) -> bytes:
     """Frame any command text, catalogued or not: the explicit escape hatch."""
+    if not (text.isascii() and text.isprintable()):
+        raise InvalidValueError(f"{text[:40]!r}: a command is printable ASCII only", allowed=[])
     body = text.encode("ascii")
     return body + crc_bytes(body, adjust=True, adjust_zero=adjust_zero) + b"\r"
 

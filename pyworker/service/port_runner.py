@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ..errors import (
     CrcError,
+    InternalError,
     MalformedError,
     NakError,
     Pi30Error,
@@ -159,7 +160,7 @@ class PortRunner:
                     if self.scheduler.closed:
                         break
                     continue
-                self._run(job)
+                self._run_guarded(job)
         except Exception:  # pragma: no cover - a bug; the server sees the thread die
             log.exception("port thread failed")
             raise
@@ -280,6 +281,20 @@ class PortRunner:
         return decoded
 
     # -- jobs -----------------------------------------------------------------------------------
+    def _run_guarded(self, job: Job) -> None:
+        """Run one job; a bug becomes INTERNAL for its waiters and the thread goes on."""
+        try:
+            self._run(job)
+        except Exception:
+            log.exception("internal error while running %s", _job_name(job))
+            self.counters.add("internal_errors")
+            error = InternalError("internal error in the worker (logged); the request failed")
+            for waiter in self.scheduler.finish(job):
+                try:
+                    self._fail(waiter, error)
+                except Exception:
+                    log.exception("cannot send the INTERNAL reply")
+
     def _run(self, job: Job) -> None:
         self._expire()
         if isinstance(job, QueryJob):
@@ -429,3 +444,7 @@ class PortRunner:
         reported = device.get("protocol_id")
         if reported is not None and not reported.startswith("PI30"):
             log.warning("the unit reports protocol %s, not PI30: expect errors", reported)
+
+
+def _job_name(job: Job) -> str:
+    return job.key if isinstance(job, QueryJob) else f"setter {job.command.name}"
