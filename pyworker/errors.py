@@ -51,6 +51,11 @@ class MalformedError(ProtocolError):
     code = "MALFORMED"
 
 
+class ShapeError(MalformedError):
+    """A frame with a valid CRC whose content is not the shape of an answer to the request
+    (field count, types, plausible ranges): most often another request's answer."""
+
+
 # -- transport -----------------------------------------------------------------------------
 class TransportError(Pi30Error):
     pass

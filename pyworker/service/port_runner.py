@@ -22,14 +22,18 @@ from ..errors import (
     PortUnavailableError,
     ProtocolError,
     ResponseTimeout,
+    ShapeError,
     ShuttingDownError,
     UnsupportedError,
 )
 from ..protocol import (
+    CRC_FORMS,
     Catalogue,
     Command,
+    CrcForm,
     Decoded,
     SetterContext,
+    check_shape,
     decode,
     encode_raw,
     normalize_setter,
@@ -75,6 +79,10 @@ class Port(Protocol):
     def transact(
         self, request: bytes, *, expected_bytes: int, timeout: float | None = None
     ) -> bytes: ...
+
+    def resync(self) -> None: ...
+
+    def take_stale_bytes(self) -> int: ...
 
     def close(self) -> None: ...
 
@@ -122,6 +130,7 @@ class PortRunner:
         self._device_stale = True
         self._device: dict[str, str | None] = {key: None for key, _, _ in DEVICE_QUERIES}
         self._facts = UnitFacts()
+        self._crc_forms: frozenset[CrcForm] = CRC_FORMS  # narrowed by verified answers
         self._failures_logged = 0
         self.thread = threading.Thread(target=self.run, name="pi30-port", daemon=True)
 
@@ -142,6 +151,7 @@ class PortRunner:
         if state == "connected":
             self._device_stale = True
             self._facts = UnitFacts()
+            self._crc_forms = CRC_FORMS  # another unit (or adapter) may answer another way
             log.info("port connected")
         elif self._stopping.is_set():
             log.info("port closed")
@@ -212,7 +222,12 @@ class PortRunner:
 
     # -- transactions ---------------------------------------------------------------------------
     def _transact(self, text: str, cmd: Command) -> Decoded:
-        """One request frame on the wire and its decoded answer (no retry)."""
+        """One request frame on the wire and its decoded answer (no retry).
+
+        An answer is taken only if its CRC is in the form this unit uses and it has the shape
+        of an answer to ``text``; otherwise the line is resynchronised (quiet, drained) before
+        anything else is sent, so a late or foreign answer never becomes another's reading.
+        """
         if self._stopping.is_set():
             raise ShuttingDownError("the worker is shutting down")
         frame = encode_raw(text, adjust_zero=self.adjust_zero)
@@ -222,19 +237,51 @@ class PortRunner:
             self.counters.add("transactions")
             self.counters.add("timeouts")
             raise
+        finally:
+            self.counters.add("stale_bytes_dropped", self.port.take_stale_bytes())
         self.counters.add("transactions")
         try:
             # Setters decode by name: their argument (PEa, MCHGC040) is not a query suffix.
-            return decode(cmd.name if cmd.kind == "setter" else text, answer, self.protocol)
+            decoded = decode(
+                cmd.name if cmd.kind == "setter" else text,
+                answer,
+                self.protocol,
+                crc_accept=self._crc_forms,
+            )
+            check_shape(cmd, decoded.raw, self._facts.nominal_battery_voltage)
         except CrcError:
             self.counters.add("crc_errors")
+            self.port.resync()
             raise
         except NakError:
             self.counters.add("naks")
             raise
+        except ShapeError as exc:
+            self.counters.add("shape_mismatches")
+            self.counters.add("malformed")
+            self.port.resync()
+            log.info("%s: not its answer (%s); line resynchronised", text, exc.message)
+            raise
         except MalformedError:
             self.counters.add("malformed")
+            self.port.resync()
             raise
+        except ProtocolError:
+            self.port.resync()  # an echo or a PI18 answer: let the line settle all the same
+            raise
+        self._learn_crc_form(decoded)
+        return decoded
+
+    def _learn_crc_form(self, decoded: Decoded) -> None:
+        """Narrow the accepted CRC forms to those this verified answer used (most answers
+        fit all three: only CRC bytes that need adjusting tell them apart)."""
+        forms = self._crc_forms & decoded.crc_forms
+        if not forms or forms == self._crc_forms:
+            return
+        self._crc_forms = forms
+        if len(forms) == 1:
+            (form,) = forms
+            log.info("the unit answers with %s CRCs: other forms are now CRC errors", form)
 
     def _with_retries(self, text: str, cmd: Command, wanted: Callable[[], bool]) -> Decoded:
         """Transact, repeating on a CRC error, a garbled answer or a timeout (``retries`` more).

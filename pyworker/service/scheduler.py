@@ -18,10 +18,14 @@ from ..errors import BusyError, ShuttingDownError
 from ..protocol import Command
 from .wire import Request
 
+PRIORITY_AGED = -1  # a query that waited longer than its share: before setters
 PRIORITY_SETTER = 0
 PRIORITY_INTERACTIVE = 1
 PRIORITY_POLL = 2
 QUERY_PRIORITIES = {"interactive": PRIORITY_INTERACTIVE, "poll": PRIORITY_POLL}
+DEFAULT_QUERY_SHARE_S = 1.0
+"""How long a queued query may wait behind more urgent jobs before it goes next (aging):
+setters keep their priority, but a stream of them cannot starve the queries."""
 
 
 @dataclass(eq=False)
@@ -46,6 +50,7 @@ class QueryJob:
     waiters: list[Waiter]
     priority: int
     seq: int
+    queued_at: float = 0.0  # time.monotonic() when queued
 
 
 @dataclass(eq=False)
@@ -60,9 +65,15 @@ Job = QueryJob | SetJob
 
 
 class Scheduler:
-    def __init__(self, max_jobs: int = 64, max_waiters: int = 4096) -> None:
+    def __init__(
+        self,
+        max_jobs: int = 64,
+        max_waiters: int = 4096,
+        query_share_s: float = DEFAULT_QUERY_SHARE_S,
+    ) -> None:
         self.max_jobs = max_jobs
         self.max_waiters = max_waiters
+        self.query_share_s = query_share_s
         self._cond = threading.Condition(threading.Lock())
         self._queued: list[Job] = []
         self._by_key: dict[str, QueryJob] = {}
@@ -90,7 +101,7 @@ class Scheduler:
                 return True
             self._check_room()
             seq = next(self._seq)
-            job = QueryJob(key, command, [], priority, seq)
+            job = QueryJob(key, command, [], priority, seq, time.monotonic())
             self._attach(waiter, job)
             self._queued.append(job)
             self._by_key[key] = job
@@ -124,13 +135,24 @@ class Scheduler:
 
     # -- the port thread ----------------------------------------------------------------------
     def next_job(self, timeout: float) -> Job | None:
-        """The most urgent queued job, now in flight; None on timeout or once closed."""
+        """The most urgent queued job, now in flight; None on timeout or once closed.
+
+        Setters first, then interactive queries, then polls - except that a query queued
+        longer than ``query_share_s`` goes before all of them (the oldest such first).
+        """
         with self._cond:
             if not self._queued and not self._closed:
                 self._cond.wait(timeout)
             if not self._queued:
                 return None
-            job = min(self._queued, key=lambda j: (j.priority, j.seq))
+            aged_before = time.monotonic() - self.query_share_s
+
+            def urgency(j: Job) -> tuple[int, int]:
+                if isinstance(j, QueryJob) and j.queued_at <= aged_before:
+                    return (PRIORITY_AGED, j.seq)
+                return (j.priority, j.seq)
+
+            job = min(self._queued, key=urgency)
             self._queued.remove(job)
             if isinstance(job, QueryJob):
                 del self._by_key[job.key]
