@@ -59,6 +59,7 @@ class SetJob:
     command: Command
     seq: int
     priority: int = PRIORITY_SETTER
+    queued_at: float = 0.0
 
 
 Job = QueryJob | SetJob
@@ -112,7 +113,7 @@ class Scheduler:
         with self._cond:
             self._check_open()
             self._check_room()
-            job = SetJob(waiter, command, next(self._seq))
+            job = SetJob(waiter, command, next(self._seq), queued_at=time.monotonic())
             waiter.job = job
             self._attached += 1
             heapq.heappush(self._deadlines, (waiter.deadline, job.seq, waiter))
@@ -137,8 +138,10 @@ class Scheduler:
     def next_job(self, timeout: float) -> Job | None:
         """The most urgent queued job, now in flight; None on timeout or once closed.
 
-        Setters first, then interactive queries, then polls - except that a query queued
-        longer than ``query_share_s`` goes before all of them (the oldest such first).
+        Setters first, then interactive queries, then polls - except that a job queued
+        longer than ``query_share_s`` goes before all of them, the oldest such first: a
+        query's wait is bounded under a stream of setters, and a setter's under a crowd of
+        old queries.
         """
         with self._cond:
             if not self._queued and not self._closed:
@@ -148,7 +151,7 @@ class Scheduler:
             aged_before = time.monotonic() - self.query_share_s
 
             def urgency(j: Job) -> tuple[int, int]:
-                if isinstance(j, QueryJob) and j.queued_at <= aged_before:
+                if j.queued_at <= aged_before:
                     return (PRIORITY_AGED, j.seq)
                 return (j.priority, j.seq)
 

@@ -35,7 +35,9 @@ pytestmark = pytest.mark.campaign
 
 @pytest.fixture(scope="module")
 def paced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PacedWorker]:
-    worker = PacedWorker(tmp_path_factory.mktemp("paced"), "paced-integrity")
+    worker = PacedWorker(
+        tmp_path_factory.mktemp("paced"), "paced-integrity", "--queue-size", "256"
+    )
     yield worker
     assert worker.close() == 0, worker.process.log
 
@@ -170,18 +172,21 @@ def test_two_hundred_clients_mixed_with_setters_nobody_starves(
     paced: PacedWorker, clients: Clients
 ) -> None:
     """200 clients x 20 requests, 5 % setters: every reply is its request's, every query is
-    answered `ok` and none waits longer than 3 x its budget (aging puts an old query ahead of
-    the setters)."""
+    answered `ok` and none waits longer than 3 x its timeout budget - the time the worker may
+    spend on its transaction, one deadline per attempt (aging puts an old query ahead of the
+    setters)."""
     from pyworker.protocol import get_catalogue
     from pyworker.transport.base import Timing
 
     paced.sim.set_faults(clear=True)
     catalogue = get_catalogue("PI30")
     queries = ("QMOD", "QPIGS", "QID", "QPIWS", "QMOD", "QPIRI")
-    budget = {
+    attempts = 3  # the worker's default: 2 retries
+    one_attempt = {
         q: Timing().deadline(len(encode_raw(q)), catalogue.get(q).expected_response_bytes, 2400)
         for q in queries
     }
+    budget = {q: attempts * d for q, d in one_attempt.items()}
     setters = ("SBU first", "Solar first")
     clients_n, each = 200, 20
     sockets = [clients.dealer(paced.endpoint) for _ in range(clients_n)]
@@ -195,8 +200,14 @@ def test_two_hundred_clients_mixed_with_setters_nobody_starves(
         n = sent[index]
         sent[index] += 1
         request: dict[str, Any] = {"v": 1, "id": f"{index}-{n}"}
-        if (index * each + n) % 20 == 7:  # 5 % setters
-            request |= {"op": "set", "command": "POP", "value": setters[n % 2], "verify": False}
+        if n == index % each:  # 5 % setters, spread over the run; each one a real write
+            request |= {
+                "op": "set",
+                "command": "POP",
+                "value": setters[index % 2],
+                "only_if_changed": False,
+                "verify": False,
+            }
         else:
             request |= {"op": "query", "command": queries[(index + n) % len(queries)]}
         pending[index] = (request["id"], time.monotonic(), request)
@@ -207,8 +218,8 @@ def test_two_hundred_clients_mixed_with_setters_nobody_starves(
         poller.register(sock, zmq.POLLIN)
         send_next(index)
     by_socket = {sock: i for i, sock in enumerate(sockets)}
-    deadline = time.monotonic() + 600
-    while pending and time.monotonic() < deadline:
+    give_up = time.monotonic() + 600
+    while pending and time.monotonic() < give_up:
         for sock, _ in poller.poll(1000):
             index = by_socket[sock]
             reply = msgpack.unpackb(sock.recv(), raw=False)
@@ -222,12 +233,15 @@ def test_two_hundred_clients_mixed_with_setters_nobody_starves(
     query_replies = [(q, r, t) for q, r, t in replies if q["op"] == "query"]
     failed = [(q["command"], r["error"]) for q, r, _ in query_replies if not r["ok"]]
     worst = max(t / budget[q["command"]] for q, _, t in query_replies)
+    worst_single = max(t / one_attempt[q["command"]] for q, _, t in query_replies)
     setter_codes = [r.get("error", {}).get("code", "ok") for q, r, _ in replies if q["op"] == "set"]
     counters = health(sockets[0])["counters"]
     print(
         f"200 x 20 mixed: {len(query_replies)} queries ({len(failed)} failed), "
         f"{len(setter_codes)} setters {sorted(set(setter_codes))}, worst query wait "
-        f"{worst:.2f} x its budget, transactions {counters['transactions']}"
+        f"{worst:.2f} x its budget ({worst_single:.2f} x one attempt's deadline), "
+        f"longest {max(t for _, _, t in query_replies):.2f} s, "
+        f"transactions {counters['transactions']}"
     )
     assert failed == []
     assert worst <= 3.0
