@@ -117,9 +117,13 @@ def _check_enum(cmd: Command, fld: Field, text: str, _nominal: int | None) -> No
     if text in codes:
         return
     numeric = bool(codes) and all(_DIGITS.fullmatch(code) for code in codes)
-    if numeric and _DIGITS.fullmatch(text) and len(text) <= max(2, *(len(c) for c in codes)):
-        return  # "00" for "0", or a code not catalogued yet (decoded as "Unknown (..)")
-    expected = "a numeric code" if numeric else f"one of {', '.join(codes)}"
+    if numeric and _DIGITS.fullmatch(text):
+        if int(text) in {int(c) for c in codes} and len(text) <= 1 + max(map(len, codes)):
+            return  # "00" for "0", "1" for "01": the decoder maps it to its label
+        if len(text) in {len(c) for c in codes}:
+            return  # a code of the right width not catalogued yet: "Unknown (..)"
+    widths = "/".join(str(n) for n in sorted({len(c) for c in codes}))
+    expected = f"a {widths}-digit code" if numeric else f"one of {', '.join(codes)}"
     raise _mismatch(cmd, fld, text, expected)
 
 
