@@ -13,9 +13,6 @@ from typing import Any, TextIO
 log = logging.getLogger("pyworker.audit")
 
 
-MAX_LOGGED_VALUE_CHARS = 512  # a value is checked at the wire; this bounds the line anyway
-
-
 class AuditLog:
     """Appends to ``path``; without a path the lines go to the log (stderr) instead.
 
@@ -70,7 +67,7 @@ class AuditLog:
         try:
             line = json.dumps(entry, ensure_ascii=False, default=repr)
         except (ValueError, TypeError, RecursionError):  # never lose the line for its value
-            entry["value"] = repr(value)[:MAX_LOGGED_VALUE_CHARS]
+            entry["value"] = f"<{type(value).__name__} that cannot be logged>"
             line = json.dumps(entry, ensure_ascii=False, default=repr)
         with self._lock:
             if self._file is not None:
