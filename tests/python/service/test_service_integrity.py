@@ -71,8 +71,9 @@ def test_late_crc_noise_from_three_clients(paced: PacedWorker, clients: Clients)
     lock = threading.Lock()
     paced.sim.set_faults(clear=True)
     paced.sim.reset_counters()
-    # late answers come 1.5 s after the request: after a QMOD's deadline, inside a QPIGS's.
-    paced.sim.set_faults(spec=["late:0.15:1500", "crc:0.05", "noise:0.05"])
+    # Late answers come 2.5 s after the request: after the deadline of every command here,
+    # and after the old 0.5 s settle time, so they land in a later exchange.
+    paced.sim.set_faults(spec=["late:0.15:2500", "crc:0.05", "noise:0.05"])
     per_client = 70
 
     def client(index: int) -> None:
