@@ -80,7 +80,9 @@ def test_late_crc_noise_from_three_clients(paced: PacedWorker, clients: Clients)
         sock = clients.dealer(paced.endpoint)
         for n in range(per_client):
             command = commands[(n + 2 * index) % len(commands)]
-            reply = call(sock, timeout=60, id=f"{index}-{n}", op="query", command=command)
+            reply = call(
+                sock, timeout=60, id=f"{index}-{n}", op="query", command=command, timeout_ms=30_000
+            )
             assert reply["id"] == f"{index}-{n}"
             with lock:
                 tally.add(command, reply)
