@@ -18,7 +18,6 @@ from ..errors import BusyError, ShuttingDownError
 from ..protocol import Command
 from .wire import Request
 
-PRIORITY_AGED = -1  # a query that waited longer than its share: before setters
 PRIORITY_SETTER = 0
 PRIORITY_INTERACTIVE = 1
 PRIORITY_POLL = 2
@@ -83,6 +82,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._attached = 0
         self._closed = False
+        self._aged_went_last = False  # an aged query just went ahead of a waiting setter
 
     # -- submitting (server thread) ---------------------------------------------------------
     def submit_query(self, waiter: Waiter, key: str, command: Command, priority: int) -> bool:
@@ -138,10 +138,10 @@ class Scheduler:
     def next_job(self, timeout: float) -> Job | None:
         """The most urgent queued job, now in flight; None on timeout or once closed.
 
-        Setters first, then interactive queries, then polls - except that a job queued
-        longer than ``query_share_s`` goes before all of them, the oldest such first: a
-        query's wait is bounded under a stream of setters, and a setter's under a crowd of
-        old queries.
+        Setters first, then interactive queries, then polls - except that a query queued
+        longer than ``query_share_s`` goes next (the oldest such first), taking turns with
+        the setters while both wait: a stream of setters cannot starve the queries, and a
+        crowd of old queries cannot starve the setters.
         """
         with self._cond:
             if not self._queued and not self._closed:
@@ -149,13 +149,17 @@ class Scheduler:
             if not self._queued:
                 return None
             aged_before = time.monotonic() - self.query_share_s
-
-            def urgency(j: Job) -> tuple[int, int]:
-                if j.queued_at <= aged_before:
-                    return (PRIORITY_AGED, j.seq)
-                return (j.priority, j.seq)
-
-            job = min(self._queued, key=urgency)
+            aged = [
+                j for j in self._queued if isinstance(j, QueryJob) and j.queued_at <= aged_before
+            ]
+            setter_waits = any(isinstance(j, SetJob) for j in self._queued)
+            job: Job
+            if aged and not (setter_waits and self._aged_went_last):
+                job = min(aged, key=lambda j: j.seq)
+                self._aged_went_last = setter_waits
+            else:
+                job = min(self._queued, key=lambda j: (j.priority, j.seq))
+                self._aged_went_last = False
             self._queued.remove(job)
             if isinstance(job, QueryJob):
                 del self._by_key[job.key]
