@@ -168,22 +168,16 @@ def test_next_deadline_skips_answered_waiters() -> None:
     assert s.next_deadline() == second.deadline
 
 
-def test_a_query_older_than_its_share_goes_before_setters() -> None:
+def test_old_queries_take_turns_with_the_setters() -> None:
     s = Scheduler(query_share_s=0.05)
     submit(s, 1, "QPIGS", PRIORITY_POLL)
-    time.sleep(0.06)  # QPIGS has waited its share
-    for rid in range(2, 5):
+    submit(s, 2, "QPIRI", PRIORITY_POLL)
+    time.sleep(0.06)  # both queries have waited their share
+    for rid in range(3, 6):
         s.submit_setter(waiter(rid, "set", "POP"), CAT.commands["POP"])
-    first = s.next_job(0)
-    assert isinstance(first, QueryJob) and first.key == "QPIGS"
-    s.finish(first)
-    submit(s, 5, "QMOD")  # fresh: the setters (older than it, not yet aged) go first
-    job = s.next_job(0)
-    assert isinstance(job, SetJob)
-    s.finish(job)
-    time.sleep(0.06)  # now everything queued is old: oldest first, setters and queries alike
+    submit(s, 6, "QMOD")  # fresh: behind the setters
     order = []
     while (job := s.next_job(0)) is not None:
         order.append(job.key if isinstance(job, QueryJob) else job.command.name)
         s.finish(job)
-    assert order == ["POP", "POP", "QMOD"]
+    assert order == ["QPIGS", "POP", "QPIRI", "POP", "POP", "QMOD"]
