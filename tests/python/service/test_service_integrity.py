@@ -8,7 +8,6 @@ simulator's clock is stopped, so each command's true answer is known (integrity_
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import threading
 import time
@@ -27,7 +26,7 @@ from integrity_helpers import (
     Tally,
     truth,
 )
-from service_helpers import ROOT, Clients, WorkerProcess, call, health
+from service_helpers import Clients, WorkerProcess, call, health, pty_simulator
 
 from pyworker.protocol import encode_raw
 
@@ -103,31 +102,12 @@ def test_late_crc_noise_from_three_clients(paced: PacedWorker, clients: Clients)
     assert tally.ok >= 3 * per_client * 0.8, tally.errors
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="the pty front is POSIX only")
 def test_foreign_writer_on_the_same_pty(tmp_path: Path, clients: Clients) -> None:
     """Another program writes queries on the worker's serial line while it polls."""
     link = tmp_path / "pi30-pty"
-    sim = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pyworker.cli",
-            "sim",
-            "--pty",
-            "--link",
-            str(link),
-            "--seed",
-            str(SIM_SEED),
-            "--speed",
-            "0",
-            "--start",
-            SIM_START,
-            "--latency-ms",
-            "50",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    sim = pty_simulator(
+        "--link", str(link), "--seed", str(SIM_SEED), "--speed", "0", "--start", SIM_START
     )
     worker: WorkerProcess | None = None
     stop = threading.Event()

@@ -36,7 +36,7 @@ def test_resync_waits_for_a_quiet_line() -> None:
     try:
         with SerialTransport(url) as transport:
             # someone else's exchange is still coming in when we want to talk
-            transport._port.write(encode_raw("QPIRI"))  # noqa: SLF001 - a foreign request
+            transport._port.write(encode_raw("QPIRI"))
             transport.resync()
             answer = transport.transact(encode_raw("QMOD"), expected_bytes=8)
             assert decode("QMOD", answer).raw in "PSLBFHDYC"
