@@ -279,9 +279,10 @@ class PortRunner:
         if not forms or forms == self._crc_forms:
             return
         self._crc_forms = forms
-        if len(forms) == 1:
-            (form,) = forms
-            log.info("the unit answers with %s CRCs: other forms are now CRC errors", form)
+        log.info(
+            "the unit's answer CRCs are %s: other forms are CRC errors until a reconnect",
+            " or ".join(sorted(forms)),
+        )
 
     def _with_retries(self, text: str, cmd: Command, wanted: Callable[[], bool]) -> Decoded:
         """Transact, repeating on a CRC error, a garbled answer or a timeout (``retries`` more).
