@@ -100,9 +100,10 @@ def _command(msg: dict[str, Any], rid: RequestId) -> str:
         raise WireError("'command' must be a non-empty string", rid)
     if len(command) > 64:
         raise WireError("'command' is too long", rid)
+    command = command.strip()
     if not (command.isascii() and command.isprintable()):
         raise WireError("'command' must be printable ASCII", rid)
-    return command.strip().upper()
+    return command.upper()
 
 
 def _value(value: Any, rid: RequestId, depth: int = 0) -> Any:
