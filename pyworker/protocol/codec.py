@@ -408,7 +408,13 @@ def split_frame(
     ``crc_accept`` narrows the CRC forms taken (a port that learnt its unit's form).
     Raises NAK, UNSUPPORTED (request echoed), WRONG_PROTOCOL (``^`` answers), CRC, MALFORMED.
     """
-    return _split(frame, request, frozenset(CRC_FORMS if crc_accept is None else crc_accept))[0]
+    return _split(frame, request, _accepted(crc_accept))[0]
+
+
+def _accepted(crc_accept: Collection[CrcForm] | None) -> frozenset[CrcForm]:
+    if crc_accept is None:
+        return CRC_FORMS
+    return crc_accept if isinstance(crc_accept, frozenset) else frozenset(crc_accept)
 
 
 def _split(
@@ -502,8 +508,7 @@ def decode(
     catalogue = get_catalogue(protocol)
     cmd = _lookup(catalogue, command)
     request = command.strip().upper()
-    accept = frozenset(CRC_FORMS if crc_accept is None else crc_accept)
-    payload, forms = _split(frame, request, accept)
+    payload, forms = _split(frame, request, _accepted(crc_accept))
     if cmd.kind == "setter" or payload == "ACK":
         if payload == "ACK":
             return Decoded(cmd.name, {"ack": True}, {}, payload, forms)

@@ -38,6 +38,8 @@ CrcForm = Literal["raw", "adjusted", "zero_adjusted"]
 CRC_FORMS: frozenset[CrcForm] = frozenset(("raw", "adjusted", "zero_adjusted"))
 """How a unit writes its answer CRC: raw (never adjusted), adjusted (reserved bytes + 1, as the
 reference says units do) or zero-adjusted (0x00 adjusted too, as in requests)."""
+_NO_FORM: frozenset[CrcForm] = frozenset()
+_ADJUSTABLE = RESERVED_CRC_BYTES | {0x00}  # CRC bytes whose form differs
 
 
 def crc_forms(data: bytes, received: bytes) -> frozenset[CrcForm]:
@@ -46,9 +48,11 @@ def crc_forms(data: bytes, received: bytes) -> frozenset[CrcForm]:
     A CRC without a reserved or zero byte is the same in every form, so it matches all three.
     """
     if len(received) != 2:
-        return frozenset()
+        return _NO_FORM
     crc = crc16_xmodem(data)
     high, low = crc >> 8, crc & 0xFF
+    if high not in _ADJUSTABLE and low not in _ADJUSTABLE:  # the usual case: one CRC for all
+        return CRC_FORMS if received[0] == high and received[1] == low else _NO_FORM
     got = (received[0], received[1])
     forms: set[CrcForm] = set()
     if got == (high, low):
