@@ -255,6 +255,7 @@ class PortRunner:
             raise
         except NakError:
             self.counters.add("naks")
+            self.port.resync()  # it may be another exchange's: its own answer may follow
             raise
         except ShapeError as exc:
             self.counters.add("shape_mismatches")
