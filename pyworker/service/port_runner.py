@@ -248,7 +248,9 @@ class PortRunner:
                 self.protocol,
                 crc_accept=self._crc_forms,
             )
-            check_shape(cmd, decoded.raw, self._facts.nominal_battery_voltage)
+            # The port's own catalogue: it holds the layouts this unit answers with.
+            layout = self.catalogue.commands.get(cmd.name, cmd)
+            check_shape(layout, decoded.raw, self._facts.nominal_battery_voltage)
         except CrcError:
             self.counters.add("crc_errors")
             self.port.resync()
