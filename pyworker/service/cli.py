@@ -64,7 +64,12 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--audit-log",
         metavar="PATH",
-        help="append one JSON line per setter attempt (default: the log)",
+        help="append one JSON line per setter attempt (default: the log); created 0600",
+    )
+    p.add_argument(
+        "--audit-log-group",
+        metavar="GROUP",
+        help="make the audit log 0640 and owned by GROUP (readable by its members)",
     )
     p.add_argument(
         "--energy-state",
@@ -171,6 +176,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         read_only=args.read_only,
         allow_set=allow,
         audit_log=args.audit_log,
+        audit_group=args.audit_log_group,
         curve_secret_key=args.curve_secret_key,
         curve_clients=args.curve_clients,
         insecure=args.insecure,
