@@ -28,6 +28,7 @@ from .catalogue import (
     Catalogue,
     Command,
     Field,
+    Plausible,
     _bit_field,
     _two_digit,
     get_catalogue,
@@ -81,7 +82,8 @@ class Profile:
       ``setter_patterns`` (pattern setters: regex, description) change arguments.
     - ``layouts``: query -> its fields, replacing the base layout (18-field Q1...).
     - ``added`` borrows commands from the PI30MAX catalogue; ``removed`` drops commands.
-    - ``ranges``: ``"Q1.inverter_temperature"`` -> (low, high) a real reading stays within.
+    - ``ranges``: ``"QPIGS.pv_power"`` -> the Plausible range of that field on this unit; the
+      shape checks (pyworker.protocol.shape) take it with the field.
     - ``known_answers``: command -> what the unit is known to answer, said with the error.
     """
 
@@ -97,7 +99,7 @@ class Profile:
     layouts: Mapping[str, tuple[Field, ...]] = field(default_factory=dict)
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
-    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    ranges: Mapping[str, Plausible] = field(default_factory=dict)
     known_answers: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
@@ -115,7 +117,7 @@ class Profile:
             "layouts": {k: [f.key for f in v] for k, v in self.layouts.items()},
             "added": list(self.added),
             "removed": list(self.removed),
-            "ranges": {k: list(v) for k, v in self.ranges.items()},
+            "ranges": {k: [v.low, v.high] for k, v in self.ranges.items()},
             "known_answers": dict(self.known_answers),
             "notes": list(self.notes),
         }
@@ -180,21 +182,11 @@ REVO_QPIGS_FIELDS: tuple[Field, ...] = (
     + QPIGS_FIELDS[16:]
 )
 
-# Plausible readings: a value outside says the layout does not fit the unit.
-COMMON_RANGES: dict[str, tuple[float, float]] = {
-    "QPIGS.ac_output_frequency": (0.0, 70.0),
-    "QPIGS.inverter_heat_sink_temperature": (-40.0, 150.0),
-    "QPIGS.battery_voltage": (0.0, 70.0),
-    "Q1.inverter_temperature": (-40.0, 150.0),
-    "Q1.sync_frequency": (0.0, 70.0),
-}
-
 GENERIC = Profile(
     id="generic",
     description="any PI30 unit without a known profile: the catalogue as documented",
     evidence="the PI30 protocol document; mpp-solar protocols/pi30.py",
     protocol="PI30",
-    ranges=COMMON_RANGES,
     notes=(
         (
             "Mode setters (POP, PCP) write the documented codes; check the result on the LCD "
@@ -228,7 +220,6 @@ VMII = Profile(
         "QPIWS": tuple(_bit_field(b) for b in VMII_QPIWS_BITS),
     },
     added=("QBEQI",),
-    ranges=COMMON_RANGES,
     notes=(
         (
             "Owner-confirmed: output priority 1 = SBU first, charger priority 2 = only solar; "
@@ -253,7 +244,6 @@ LV6548 = Profile(
     setter_choices={"PCP": _two_digit(LV6548_CHARGER_PRIORITIES)},
     setter_formats={"MUCHGC": "{:04d}"},
     setter_patterns={"DAT": (r"\d{12}", "YYMMDDHHMMSS (12 digits), a valid date and time")},
-    ranges=COMMON_RANGES,
 )
 
 MKS2_7200 = Profile(
@@ -269,7 +259,6 @@ MKS2_7200 = Profile(
     setter_choices={
         "PCP": {k: v for k, v in _two_digit(MKS2_7200_CHARGER_PRIORITIES).items() if k != "00"}
     },
-    ranges=COMMON_RANGES,
 )
 
 MKS_IV = Profile(
@@ -280,7 +269,6 @@ MKS_IV = Profile(
     protocol="PI30",
     selectors=(Selector("model_name", r"MKS\s*-?\s*IV", "", "QMN names an Axpert MKS IV"),),
     setter_formats={"MUCHGC": "{:04d}"},
-    ranges=COMMON_RANGES,
 )
 
 PIP_MST = Profile(
@@ -293,7 +281,6 @@ PIP_MST = Profile(
         Selector("fields", "12", "QPIGS2", "QPIGS2 answers 12 fields (3-tracker layout)"),
     ),
     layouts={"QPIGS2": PIP_MST_QPIGS2_FIELDS},
-    ranges=COMMON_RANGES,
 )
 
 QPIGS2_NAK_10K2 = (
@@ -313,7 +300,6 @@ MAX = Profile(
         Selector("fields", "3", "QPIGS2", "QPIGS2 answers the 3 PV2 fields"),
     ),
     known_answers={"QPIGS2": QPIGS2_NAK_10K2},
-    ranges=COMMON_RANGES,
 )
 
 REVO = Profile(
@@ -323,7 +309,11 @@ REVO = Profile(
     protocol="PI30",
     selectors=(Selector("model_name", r"REVO", "", "QMN names a REVO model"),),
     layouts={"QPIGS": REVO_QPIGS_FIELDS},
-    ranges=COMMON_RANGES,
+    # a 4-5 kW unit: its PV power and its day's PV energy stay well within these
+    ranges={
+        "QPIGS.pv_power": Plausible(0, 12000),
+        "QPIGS.pv_energy_today": Plausible(0, 120000),
+    },
     notes=(
         (
             "REVO's own QALL / PQSE / QLITH0 answer with a 1-byte checksum instead of the CRC: "
@@ -376,6 +366,10 @@ def _apply_query(profile: Profile, cmd: Command) -> Command:
         enum = _enum_for(profile, cmd.name, fld.key) if fld.type == "enum" else None
         if enum is not None:
             fld = replace(fld, enum=dict(enum))
+            changed = True
+        plausible = profile.ranges.get(f"{cmd.name}.{fld.key}")
+        if plausible is not None:
+            fld = replace(fld, plausible=plausible)
             changed = True
         out.append(fld)
     return replace(cmd, fields=tuple(out)) if changed else cmd
@@ -464,18 +458,6 @@ def setting_code(catalogue: Catalogue, cmd: Command, argument: str) -> str | Non
         if text == label:
             return code
     return None
-
-
-def implausible(profile: Profile, command: str, data: Mapping[str, Any]) -> list[str]:
-    """The readings of ``command`` outside the profile's plausible ranges."""
-    out = []
-    for key, (low, high) in profile.ranges.items():
-        name, _, field_key = key.partition(".")
-        value = data.get(field_key) if name == command else None
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        if numeric and not low <= value <= high:  # type: ignore[operator]
-            out.append(f"{field_key}={value} outside {low:g}..{high:g}")
-    return out
 
 
 # ------------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pyworker.errors import InvalidValueError, NakError, UnknownCommandError
-from pyworker.protocol import build_response, decode, normalize_setter
+from pyworker.errors import InvalidValueError, NakError, ShapeError, UnknownCommandError
+from pyworker.protocol import build_response, decode, get_catalogue, normalize_setter
 from pyworker.protocol.profiles import (
     PROBE_COMMANDS,
     PROFILE_IDS,
@@ -20,10 +20,10 @@ from pyworker.protocol.profiles import (
     Identity,
     catalogue_for,
     detect,
-    implausible,
     probes_needed,
     setting_code,
 )
+from pyworker.protocol.shape import check_shape
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -73,14 +73,16 @@ def test_vmii_decodes_its_own_priority_codes() -> None:
 def test_vmii_q1_is_not_read_with_the_classic_table() -> None:
     classic = decode("Q1", frame(VMII_Q1), "PI30").data
     assert classic["inverter_temperature"] == 5472  # the bug: a wrong value that looks right
-    assert implausible(PROFILES["generic"], "Q1", classic)
+    # the shape checks derived from the classic table refuse it; the VM II layout passes
+    with pytest.raises(ShapeError):
+        check_shape(get_catalogue("PI30").get("Q1"), VMII_Q1)
+    check_shape(catalogue_for("PI30", "vmii").get("Q1"), VMII_Q1)
     data = decode("Q1", frame(VMII_Q1), "PI30", "vmii")
     assert len([k for k in data.data if k.startswith("q1_field_")]) == 16
     assert "inverter_temperature" not in data.data and "sync_frequency" not in data.data
     assert not [k for k in data.data if k.startswith("unknown_")]
     assert "q1_field_6" not in data.units  # raw text: no unit claimed
     assert data.data["time_until_end_of_absorb_charging"] == 0
-    assert implausible(PROFILES["vmii"], "Q1", data.data) == []
 
 
 def test_vmii_qpiws_bit_0_is_pv_loss_and_qmod_c_is_charging() -> None:
@@ -127,6 +129,9 @@ def test_pip_mst_qpigs2_has_twelve_fields() -> None:
     # the MAX table would keep 9 of them as unknown_ fields and call SCC2 volts PV2 power
     generic = decode("QPIGS2", frame(PIP_MST_QPIGS2), "PI30MAX").data
     assert generic["pv2_charging_power"] == 54.1  # SCC2 volts shown as watts: hence the profile
+    with pytest.raises(ShapeError):  # 12 fields are beyond what the 3-field table admits
+        check_shape(get_catalogue("PI30MAX").get("QPIGS2"), PIP_MST_QPIGS2)
+    check_shape(catalogue_for("PI30MAX", "pip-mst").get("QPIGS2"), PIP_MST_QPIGS2)
 
 
 def test_max_qpigs2_decodes_and_the_10kw_nak_is_a_known_answer() -> None:
@@ -152,6 +157,11 @@ def test_revo_qpigs_carries_pv_power_and_todays_energy() -> None:
     assert "battery_discharge_current" not in decoded.data
     classic = decode("QPIGS", frame(payload), "PI30").data
     assert classic["battery_discharge_current"] == 1870  # 1.87 kA: the classic table misreads it
+    # the profile's own plausible range goes with its field into the shape checks
+    revo_qpigs = catalogue_for("PI30", "revo").get("QPIGS")
+    check_shape(revo_qpigs, payload)
+    with pytest.raises(ShapeError):  # 20.5 kW of PV on a 4 kW unit: not this layout
+        check_shape(revo_qpigs, payload.replace(" 0512 285.4 ", " 20512 285.4 "))
 
 
 # -- setters -------------------------------------------------------------------------------
