@@ -111,7 +111,7 @@ class WorkerService:
         self.scheduler = Scheduler(max_jobs=config.queue_size, max_waiters=config.queue_size * 64)
         self.audit = AuditLog(config.audit_log, config.audit_group)
         self.energy = EnergyMeter(
-            self.catalogue,
+            self._initial_catalogue,  # the port thread gives it the unit's own once identified
             state_path_for(config.audit_log, config.energy_state),
             max_gap_s=config.energy_max_gap_s,
         )
