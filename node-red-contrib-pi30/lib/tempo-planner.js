@@ -10,6 +10,10 @@
  * During HC the next HP belongs to "tomorrow's" colour (published around 11:00).
  */
 
+const {
+    HOUR, MINUTE, wallClock, isInstant, instantOfWall, momentOfInstant, momentOfWall, isoDay, inWindow,
+} = require('./tempo-time');
+
 const COLOURS = ['blue', 'white', 'red'];
 const COLOUR_WORDS = {
     blue: 'blue', bleu: 'blue', 1: 'blue', tempo_bleu: 'blue',
@@ -55,10 +59,9 @@ const DEFAULTS = {
     startupGraceMinutes: 5,     // after start, wait this long for inputs before failing safe
     hcStartHour: 22,
     hcEndHour: 6,
+    timeZone: 'Europe/Paris',
 };
 
-const HOUR = 3600e3;
-const MINUTE = 60e3;
 
 function normaliseColour(value) {
     if (value === null || value === undefined) return null;
@@ -87,26 +90,6 @@ function toKwh(value, unit) {
     return number > 200 ? number / 1000 : number;
 }
 
-/**
- * Wall-clock time as "ms since epoch of the same wall time in UTC", so hours and minutes read
- * straight off getUTCHours(). Accepts a Date/epoch (converted into `timeZone`) or a naive ISO
- * string such as the inverter's "2026-01-15T05:00:00" (taken as wall time as it is).
- */
-function wallClock(value, timeZone) {
-    if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(value.trim())) {
-        return Date.parse(value.trim() + 'Z');
-    }
-    const date = value instanceof Date ? value : new Date(value);
-    if (Number.isNaN(date.getTime())) return null;
-    if (!timeZone) return date.getTime();
-    const parts = {};
-    for (const p of new Intl.DateTimeFormat('en-GB', {
-        timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-        hour: '2-digit', minute: '2-digit', second: '2-digit',
-    }).formatToParts(date)) parts[p.type] = p.value;
-    return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
-}
-
 function fmt(n, digits = 1) {
     return Number(n).toFixed(digits);
 }
@@ -122,6 +105,7 @@ class TempoPlanner {
 
     /** Record an input. kind: today, tomorrow, hc, forecastToday, forecastTomorrow, soc, clock. */
     update(kind, value, now) {
+        const t = this.moment(now);
         let parsed;
         switch (kind) {
         case 'today':
@@ -139,16 +123,36 @@ class TempoPlanner {
             parsed = typeof value === 'number' ? value : parseFloat(value);
             if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) parsed = null;
             break;
-        case 'clock':
-            parsed = wallClock(value, null);
-            if (parsed !== null) this.clock = parsed;
+        case 'clock': {
+            // An instant (offset, Z, epoch) is converted into the zone; a naive time is wall
+            // time, and its instant is found in the zone, never before the previous one.
+            const wall = wallClock(value, this.config.timeZone);
+            parsed = wall === null ? null : {
+                wall,
+                at: isInstant(value) ? new Date(value).getTime()
+                    : instantOfWall(wall, this.config.timeZone, this.clock ? this.clock.at : -Infinity),
+            };
+            if (parsed) this.clock = parsed;
             break;
+        }
         default:
             throw new Error(`unknown input ${kind}`);
         }
         if (parsed === null || parsed === undefined) return false;
-        this.inputs[kind] = { value: parsed, at: kind === 'clock' ? parsed : now, day: this.dayOf(kind, now) };
+        this.inputs[kind] = { value: parsed, at: kind === 'clock' ? parsed.at : t.at, day: this.dayOf(kind, t.wall) };
         return true;
+    }
+
+    /**
+     * A moment {wall, at} from what callers pass as "now": a moment, or a wall time in ms
+     * (tests, the season replay) whose instant is found in the configured zone.
+     */
+    moment(now) {
+        if (now !== null && typeof now === 'object') return now;
+        if (now === null || now === undefined) return { wall: null, at: null };
+        const t = momentOfWall(now, this.config.timeZone, this.lastAt);
+        this.lastAt = t.at;
+        return t;
     }
 
     /**
@@ -169,28 +173,27 @@ class TempoPlanner {
     }
 
     /** The freshest input among `kinds` that describes `day`, or null. */
-    inputFor(kinds, day, now, limitMinutes) {
+    inputFor(kinds, day, t, limitMinutes) {
         let best = null;
         for (const kind of kinds) {
             const input = this.inputs[kind];
-            if (input && input.day === day && now - input.at <= limitMinutes * MINUTE && (!best || input.at > best.at)) {
+            if (input && input.day === day && t.at - input.at <= limitMinutes * MINUTE && (!best || input.at > best.at)) {
                 best = input;
             }
         }
         return best;
     }
 
-    fresh(kind, now, limitMinutes) {
+    /** Is the input younger than `limitMinutes` of real elapsed time at moment `t`? */
+    fresh(kind, t, limitMinutes) {
         const input = this.inputs[kind];
-        return input !== undefined && now - input.at <= limitMinutes * MINUTE;
+        return input !== undefined && t.at - input.at <= limitMinutes * MINUTE;
     }
 
-    /** Is `now` (wall ms) in off-peak hours? The HC input wins while fresh, else the clock. */
-    isOffPeak(now) {
-        if (this.fresh('hc', now, this.config.staleMinutes.hc)) return this.inputs.hc.value;
-        const hour = new Date(now).getUTCHours();
-        const { hcStartHour, hcEndHour } = this.config;
-        return hcStartHour > hcEndHour ? hour >= hcStartHour || hour < hcEndHour : hour >= hcStartHour && hour < hcEndHour;
+    /** Is moment `t` in off-peak hours? The HC input wins while fresh, else the wall clock. */
+    isOffPeak(t) {
+        if (this.fresh('hc', t, this.config.staleMinutes.hc)) return this.inputs.hc.value;
+        return inWindow(new Date(t.wall).getUTCHours(), this.config.hcStartHour, this.config.hcEndHour);
     }
 
     /** Hours from `now` until the end of the off-peak period (06:00). */
@@ -210,22 +213,24 @@ class TempoPlanner {
      * The settings wanted now: {mode, output, charger, current, targetSoc, reason}.
      * mode: "failsafe" | "peak" | "charge" | "hold" (off-peak, no charging needed).
      */
-    decide(now) {
+    decide(when) {
+        const t = this.moment(when);
+        const now = t.wall;
         const c = this.config;
         const stale = [];
-        const offPeak = this.isOffPeak(now);
+        const offPeak = this.isOffPeak(t);
         // The peak hours that matter: today's during HP, the next ones during HC.
         const peakDay = isoDay(offPeak ? now + this.hoursUntilPeak(now) * HOUR : now);
-        const colourInput = this.inputFor(['today', 'tomorrow'], peakDay, now, c.staleMinutes.colour);
+        const colourInput = this.inputFor(['today', 'tomorrow'], peakDay, t, c.staleMinutes.colour);
         if (!colourInput) stale.push(`colour for ${peakDay}`);
-        if (!this.fresh('soc', now, c.staleMinutes.soc)) stale.push('battery SOC');
+        if (!this.fresh('soc', t, c.staleMinutes.soc)) stale.push('battery SOC');
         const raw = colourInput && colourInput.value;
         const colour = COLOURS.includes(raw) ? raw : c.unknownColourAs;
         const policy = c.policy[colour];
-        const forecastInput = this.inputFor(['forecastToday', 'forecastTomorrow'], peakDay, now, c.staleMinutes.forecast);
+        const forecastInput = this.inputFor(['forecastToday', 'forecastTomorrow'], peakDay, t, c.staleMinutes.forecast);
         if (offPeak && policy.hcCharge && !forecastInput) stale.push(`solar forecast for ${peakDay}`);
-        if (this.startedAt === undefined) this.startedAt = now;
-        if (stale.length && now - this.startedAt < c.startupGraceMinutes * MINUTE && this.neverDecided) {
+        if (this.startedAt === undefined) this.startedAt = t.at;
+        if (stale.length && t.at - this.startedAt < c.startupGraceMinutes * MINUTE && this.neverDecided) {
             // Just deployed: inputs are still arriving. Leave the inverter as it is meanwhile.
             return {
                 mode: 'waiting', output: null, charger: null, current: null, targetSoc: null, offPeak,
@@ -305,8 +310,9 @@ class TempoPlanner {
      * most once per minIntervalMinutes. Not held back: the fail-safe (safety before wear) and
      * the switch between HC and HP (scheduled, twice a day - holding it would draw red-HP power).
      */
-    plan(now) {
-        const decision = this.decide(now);
+    plan(when) {
+        const t = this.moment(when);
+        const decision = this.decide(t);
         const boundary = this.lastOffPeak !== undefined && this.lastOffPeak !== decision.offPeak;
         this.lastOffPeak = decision.offPeak;
         if (decision.mode === 'waiting') return { decision, changes: [], held: [] };
@@ -320,12 +326,12 @@ class TempoPlanner {
         for (const [setting, command, value] of wanted) {
             const last = this.lastSent[setting];
             if (last && last.value === value) continue;
-            const since = last ? now - last.at : Infinity;
+            const since = last ? t.at - last.at : Infinity;
             if (decision.mode !== 'failsafe' && !boundary && since < this.config.minIntervalMinutes * MINUTE) {
                 held.push(setting);
                 continue;
             }
-            this.lastSent[setting] = { value, at: now };
+            this.lastSent[setting] = { value, at: t.at };
             changes.push({ setting, command, value });
         }
         return { decision, changes, held };
@@ -336,15 +342,11 @@ class TempoPlanner {
         this.lastSent = {};
     }
 
-    /** The planner's notion of now: the last clock input if one is used, else real time. */
+    /** The planner's notion of now, a moment: the last clock input if one is used, else real time. */
     now(realNow = Date.now()) {
         if (this.clock !== undefined) return this.clock;
-        return wallClock(realNow, this.config.timeZone || 'Europe/Paris');
+        return momentOfInstant(realNow, this.config.timeZone);
     }
-}
-
-function isoDay(ms) {
-    return new Date(ms).toISOString().slice(0, 10);
 }
 
 function round1(n) {
