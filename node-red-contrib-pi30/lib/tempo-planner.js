@@ -520,7 +520,7 @@ class TempoPlanner {
 
     /**
      * Decide and return the setting messages to send now: only settings that changed, each at
-     * most once per minIntervalMinutes. Not held back: the fail-safe (safety before wear) and
+     * most once per minIntervalMinutes and maxWritesPerDay times per wall day. Not held back: the fail-safe (safety before wear) and
      * the switch between HC and HP (scheduled, twice a day - holding it would draw red-HP power).
      */
     plan(when) {
@@ -540,10 +540,14 @@ class TempoPlanner {
             const last = this.lastSent[setting];
             if (last && last.value === value) continue;
             const since = last ? t.at - last.at : Infinity;
-            if (decision.mode !== 'failsafe' && !boundary && since < this.config.minIntervalMinutes * MINUTE) {
+            const day = isoDay(t.wall);
+            const today = this.writesByDay[setting] && this.writesByDay[setting].day === day ? this.writesByDay[setting].count : 0;
+            const pressing = decision.mode === 'failsafe' || boundary;
+            if (!pressing && (since < this.config.minIntervalMinutes * MINUTE || today >= this.config.maxWritesPerDay)) {
                 held.push(setting);
                 continue;
             }
+            this.writesByDay[setting] = { day, count: today + 1 };
             this.lastSent[setting] = { value, at: t.at };
             changes.push({ setting, command, value });
         }
