@@ -139,6 +139,8 @@ async function replay(strategy, ctx) {
     const daily = {};
     let soc = 50;
     let lastLoad = null;
+    let lastLine = null;     // what QMOD would say: on the grid
+    const parts = [];
     for (let i = 0; i < hours; i++) {
         const at = ctx.startInstant + i * HOUR;
         const t = momentOfInstant(at, ZONE);
@@ -161,20 +163,32 @@ async function replay(strategy, ctx) {
             const remaining = ctx.pvByWallDay(day, at);
             planner.update('forecastToday', remaining * Math.exp(SIGMA_TODAY * normal(opts.seed, 2 * ctx.dayIndex(day)) - SIGMA_TODAY ** 2 / 2), t);
             planner.update('forecastTomorrow', ctx.pvByWallDay(tomorrow, -Infinity) * Math.exp(SIGMA_TOMORROW * normal(opts.seed, 2 * ctx.dayIndex(tomorrow) + 1) - SIGMA_TOMORROW ** 2 / 2), t);
-            const { changes, decision } = planner.plan(t);
-            planner.lastDecision = decision;
-            const wanted = {};
-            for (const c of changes) wanted[FIELD[c.command]] = c.command === 'MUCHGC' ? c.value : CODES[c.command][c.value];
-            // pi30-set with "only if changed": a write reaches the unit when the value differs
-            const written = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => settings[k] !== v));
-            if (Object.keys(written).length) {
-                Object.assign(settings, written);
-                await plant.call({ op: 'set', settings: written });
-                total.writes += Object.keys(written).length;
+            if (lastLine !== null) planner.update('lineMode', lastLine, t);
+            const apply = async (when) => {
+                const { changes, decision } = planner.plan(when);
+                planner.lastDecision = decision;
+                const wanted = {};
+                for (const c of changes) wanted[FIELD[c.command]] = c.command === 'MUCHGC' ? c.value : CODES[c.command][c.value];
+                // pi30-set with "only if changed": a write reaches the unit when the value differs
+                const written = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => settings[k] !== v));
+                if (Object.keys(written).length) {
+                    Object.assign(settings, written);
+                    await plant.call({ op: 'set', settings: written });
+                    total.writes += Object.keys(written).length;
+                }
+                return decision;
+            };
+            if ((await apply(t)).mode === 'rearm') {
+                // the node evaluates again at the next reading (QPIGS every 30 s); a minute here
+                parts.push(await plant.call({ op: 'run', minutes: 1 }));
+                await apply(momentOfInstant(at + 60e3, ZONE));
             }
         }
-        const r = await plant.call({ op: 'run', minutes: 60 });
-        const e = r.energy;
+        parts.push(await plant.call({ op: 'run', minutes: 60 - parts.reduce((a, p) => a + p.minutes, 0) }));
+        const r = parts[parts.length - 1];
+        const e = {};
+        for (const p of parts) for (const [k, v] of Object.entries(p.energy)) e[k] = (e[k] || 0) + v;
+        parts.length = 0;
         const importKwh = (e.grid_to_load_wh + e.grid_to_battery_wh) / 1000;
         const price = hourPrice(ctx.prices, tempoDay, colour, offPeak);
         total.eur += importKwh * price;
@@ -196,6 +210,7 @@ async function replay(strategy, ctx) {
         }
         if (r.sbu_on_line && settings.output_source_priority === 2) total.latchedHours = (total.latchedHours || 0) + 1;
         soc = r.soc;
+        lastLine = r.sbu_on_line || settings.output_source_priority === 0;
         lastLoad = { watts: e.load_wh, t: momentOfInstant(at + 30 * 60e3, ZONE) };
     }
     plant.close();

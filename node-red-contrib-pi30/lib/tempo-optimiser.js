@@ -74,7 +74,9 @@ function stepHour(battery, hour, action, soc) {
     // On SBU the unit itself decides when to fall back to the grid (at its low-voltage setting,
     // below the reserve): grid energy drawn while on SBU costs a little more than the same on
     // Utility first, so at the reserve the plan says Utility first and keeps the reserve.
-    const penaltyEur = action.output === 'sbu' ? 1e-3 * grid : 0;
+    // A hair of cost on energy kept in the battery: of two equal plans, the one that uses the
+    // battery earlier (room for the sun, less time near the low voltage) and charges it later.
+    const penaltyEur = (action.output === 'sbu' ? 1e-3 * grid : 0) + 1e-4 * Math.max(0, stored - reserve);
     return {
         soc: Math.min(100, Math.max(0, (100 * stored) / cap)),
         penaltyEur,

@@ -94,6 +94,11 @@ const DEFAULTS = {
     loadProfileWatts: [450, 400, 380, 370, 370, 400, 700, 1100, 1000, 800, 700, 700,
         750, 700, 650, 650, 750, 1100, 1500, 1600, 1400, 1100, 800, 600],
     planHours: 36,              // hours of plan shown on the second output
+    // SBU falls back to the grid at the unit's low-voltage setting (a current peak is enough)
+    // and stays there until the battery is nearly full; with this much SOC above the reserve
+    // the optimiser puts it back on the battery by writing Utility first, then SBU again.
+    rearmMarginSoc: 10,
+    maxRearmsPerDay: 3,
 };
 
 
@@ -162,6 +167,11 @@ class TempoPlanner {
         case 'soc':
             parsed = typeof value === 'number' ? value : parseFloat(value);
             if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) parsed = null;
+            break;
+        case 'lineMode':
+            // QMOD: "L"/"Line Mode" -> on the grid; "B"/"Battery Mode" -> not
+            parsed = typeof value === 'boolean' ? value : /^l(ine)?( mode)?$/i.test(String(value).trim())
+                ? true : /^(b|battery)( mode)?$/i.test(String(value).trim()) ? false : null;
             break;
         case 'solarHourly':
             parsed = hourlySolar(value, this.config.timeZone);
@@ -525,7 +535,12 @@ class TempoPlanner {
      */
     plan(when) {
         const t = this.moment(when);
-        const decision = this.decide(t);
+        let decision = this.decide(t);
+        const rearm = this.rearm(t, decision);
+        if (rearm) decision = rearm;
+        const rearming = this.rearmPending === 'sbu' && decision.output === OUTPUT.sbu;
+        if (rearm) this.rearmPending = 'sbu';
+        else if (rearming || decision.mode === 'failsafe') this.rearmPending = null;
         const boundary = this.lastOffPeak !== undefined && this.lastOffPeak !== decision.offPeak;
         this.lastOffPeak = decision.offPeak;
         if (decision.mode === 'waiting') return { decision, changes: [], held: [] };
@@ -542,7 +557,8 @@ class TempoPlanner {
             const since = last ? t.at - last.at : Infinity;
             const day = isoDay(t.wall);
             const today = this.writesByDay[setting] && this.writesByDay[setting].day === day ? this.writesByDay[setting].count : 0;
-            const pressing = decision.mode === 'failsafe' || boundary;
+            const pressing = decision.mode === 'failsafe' || boundary ||
+                (setting === 'output_source_priority' && (decision.mode === 'rearm' || rearming));
             if (!pressing && (since < this.config.minIntervalMinutes * MINUTE || today >= this.config.maxWritesPerDay)) {
                 held.push(setting);
                 continue;
@@ -552,6 +568,29 @@ class TempoPlanner {
             changes.push({ setting, command, value });
         }
         return { decision, changes, held };
+    }
+
+    /**
+     * The optimiser wants SBU, the unit was told SBU but runs on the grid (it fell back at its
+     * low voltage) with the battery well above the reserve: Utility first now, SBU right
+     * after, which puts the unit back on the battery. Null when not needed.
+     */
+    rearm(t, decision) {
+        const c = this.config;
+        if (c.strategy !== 'optimise' || decision.output !== OUTPUT.sbu || !['peak', 'hold'].includes(decision.mode)) return null;
+        const line = this.inputs.lineMode;
+        const pop = this.lastSent.output_source_priority;
+        if (!line || !line.value || !pop || pop.value !== OUTPUT.sbu || line.at <= pop.at) return null;
+        if (!this.fresh('lineMode', t, c.staleMinutes.soc) || this.inputs.soc.value < c.reserveSoc + c.rearmMarginSoc) return null;
+        const day = isoDay(t.wall);
+        const count = this.rearms && this.rearms.day === day ? this.rearms.count : 0;
+        if (count >= c.maxRearmsPerDay) return null;
+        this.rearms = { day, count: count + 1 };
+        return {
+            ...decision, mode: 'rearm', output: OUTPUT.utility,
+            reason: `The unit fell back to the grid on SBU with ${fmt(this.inputs.soc.value, 0)} % SOC: ` +
+                `Utility first for a moment, then SBU again to put it back on the battery`,
+        };
     }
 
     /** Forget what was sent (e.g. after the inverter was changed by hand). */

@@ -123,6 +123,7 @@ class SeasonPlant:
         self.plant.advance(self.now)
         after = self.plant.ledger.totals()
         return {
+            "minutes": minutes,
             "soc": round(self.plant.state.soc, 3),
             "sbu_on_line": self.plant.state.sbu_on_line,
             "energy": {k: round(after[k] - before[k], 3) for k in after},
