@@ -109,6 +109,7 @@ class LoadProfile {
             }
         }
         this.current = null;   // {key, hour, colour, type, sum, count}
+        this.closedHours = 0;  // hours learned since start (to know when to persist)
     }
 
     static dayType(wall) {
@@ -136,6 +137,7 @@ class LoadProfile {
         const rate = Math.max(this.learningRate, 1 / (slot.hours + 1));
         slot.watts += rate * (c.sum / c.count - slot.watts);
         slot.hours += 1;
+        this.closedHours += 1;
     }
 
     /** Expected kWh in the wall hour starting at `wall` of a day of colour `colour`. */
