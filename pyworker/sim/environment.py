@@ -58,7 +58,7 @@ def daily_weather(seed: int, day: date) -> float:
     in France."""
     systems = smooth_noise(seed, CH_WEATHER, day.toordinal() / 3)
     scatter = noise(seed, CH_WEATHER_DAY, day.toordinal())
-    return round(0.05 + 0.95 * (0.65 * systems + 0.35 * scatter) ** 1.7, 3)
+    return round(0.05 + 0.95 * float((0.65 * systems + 0.35 * scatter) ** 1.7), 3)
 
 
 @dataclass

@@ -17,7 +17,7 @@ import csv
 import json
 import sys
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ def read_load_csv(path: Path) -> dict[datetime, float]:
     series: dict[datetime, float] = {}
     with path.open(newline="") as handle:
         for row in csv.DictReader(handle):
-            end = datetime.fromisoformat(row["start"]).astimezone(timezone.utc)
+            end = datetime.fromisoformat(row["start"]).astimezone(UTC)
             series[(end - HALF_HOUR).replace(tzinfo=None)] = float(row["watts"])
     return series
 
