@@ -46,22 +46,23 @@ const LOG = "const log = flow.get('log') || {settings: [], writes: [], errors: [
 
 function flows(workerEndpoint, capacityKwh, latitude) {
     const tab = 'tempo-week';
-    return [
+    // every node of a tab gets a position: Node-RED takes a node without one for a config node
+    return placed([
         { id: tab, type: 'tab', label: 'tempo week' },
         { id: 'inv', type: 'pi30-inverter', name: 'sim', endpoint: workerEndpoint, timeout: 10000, protocol: 'PI30MAX', managed: false },
         // a tick: QT (the clock), HA's states, QMUCHGCR (the unit's steps), QMOD, then QPIGS (SOC, load)
         { id: 'tick-in', type: 'http in', z: tab, url: '/tick', method: 'post', upload: false, wires: [['qt']] },
-        { id: 'qt', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QT', interval: 0, output: 'object', maxAge: 0, wires: [['planner', 'split']] },
+        { id: 'qt', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QT', interval: 0, output: 'object', maxAge: 0, wires: [['tempo', 'split']] },
         {
-            id: 'split', type: 'function', z: tab, outputs: 2, wires: [['planner'], ['steps']],
+            id: 'split', type: 'function', z: tab, outputs: 2, wires: [['tempo'], ['steps']],
             func: 'const inputs = msg.req.body.inputs.map((m) => ({ ...m }));\nreturn [inputs, msg];',
         },
-        { id: 'steps', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QMUCHGCR', interval: 0, output: 'object', maxAge: 3600, wires: [['planner', 'qmod']] },
-        { id: 'qmod', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QMOD', interval: 0, output: 'object', maxAge: 0, wires: [['planner', 'qpigs']] },
-        { id: 'qpigs', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QPIGS', interval: 0, output: 'object', maxAge: 0, wires: [['planner', 'tick-out']] },
+        { id: 'steps', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QMUCHGCR', interval: 0, output: 'object', maxAge: 3600, wires: [['tempo', 'qmod']] },
+        { id: 'qmod', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QMOD', interval: 0, output: 'object', maxAge: 0, wires: [['tempo', 'qpigs']] },
+        { id: 'qpigs', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QPIGS', interval: 0, output: 'object', maxAge: 0, wires: [['tempo', 'tick-out']] },
         { id: 'tick-out', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
         {
-            id: 'planner', type: 'pi30-tempo', z: tab, name: 'planner', wires: [['set', 'log-setting'], ['log-decision'], ['log-plan']],
+            id: 'tempo', type: 'pi30-tempo', z: tab, name: 'planner', wires: [['set', 'log-setting'], ['log-decision'], ['log-plan']],
             strategy: 'optimise', capacityKwh, batteryVoltage: 48, reserveSoc: 25, maxSoc: 95, maxGridCurrent: 30,
             maxWritesPerDay: MAX_WRITES, minInterval: 30, latitude, longitude: 2.5,
             staleColour: 180, staleForecast: 180, staleSoc: 60, forecastUnit: 'auto', topicHc: '',
@@ -74,12 +75,16 @@ function flows(workerEndpoint, capacityKwh, latitude) {
         { id: 'log-write', type: 'function', z: tab, outputs: 0, wires: [], func: `${LOG}\nlog.writes.push(msg.payload);\nflow.set('log', log);` },
         { id: 'log-decision', type: 'function', z: tab, outputs: 0, wires: [], func: `${LOG}\nlog.decisions.push({mode: msg.payload, reason: msg.reason, targetSoc: msg.decision.targetSoc});\nflow.set('log', log);` },
         { id: 'log-plan', type: 'function', z: tab, outputs: 0, wires: [], func: `${LOG}\nlog.plans += 1;\nlog.lastPlan = {payload: msg.payload, attributes: msg.attributes};\nflow.set('log', log);` },
-        { id: 'catch', type: 'catch', z: tab, scope: ['set', 'qt', 'qpigs', 'qmod', 'steps', 'planner'], uncaught: false, wires: [['log-error']] },
+        { id: 'catch', type: 'catch', z: tab, scope: ['set', 'qt', 'qpigs', 'qmod', 'steps', 'tempo'], uncaught: false, wires: [['log-error']] },
         { id: 'log-error', type: 'function', z: tab, outputs: 0, wires: [], func: `${LOG}\nlog.errors.push(msg.error);\nflow.set('log', log);` },
         { id: 'log-in', type: 'http in', z: tab, url: '/log', method: 'get', upload: false, wires: [['log-read']] },
         { id: 'log-read', type: 'function', z: tab, outputs: 1, wires: [['log-out']], func: `${LOG}\nmsg.payload = log;\nreturn msg;` },
         { id: 'log-out', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
-    ];
+    ]);
+}
+
+function placed(nodes) {
+    return nodes.map((n, i) => (n.z ? { x: 120 + 160 * (i % 6), y: 60 + 60 * Math.floor(i / 6), ...n } : n));
 }
 
 describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simulator on a pty)', function () {
