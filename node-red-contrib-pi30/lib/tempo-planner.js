@@ -470,11 +470,13 @@ class TempoPlanner {
         // what the same hours would cost with no automation (SBU, solar charging only)
         let baseSoc = soc;
         let baselineEur = 0;
-        for (const hour of hours) {
+        const baselineHour = hours.map((hour) => {
             const r = stepHour(battery, hour, actions[0], baseSoc);
-            baselineEur += r.gridKwh * hour.priceEur + c.wearEurPerKwh * (r.batteryInKwh + r.batteryOutKwh);
+            const eur = r.gridKwh * hour.priceEur + c.wearEurPerKwh * (r.batteryInKwh + r.batteryOutKwh);
+            baselineEur += eur;
             baseSoc = r.soc;
-        }
+            return eur;
+        });
         const plan = hours.map((h, i) => {
             const st = result.steps[i];
             return {
@@ -482,7 +484,7 @@ class TempoPlanner {
                 colour: h.colour, offPeak: h.offPeak, priceEur: h.priceEur,
                 pvKwh: round3(h.pvKwh), loadKwh: round3(h.loadKwh), soc: round1(st.soc), socEnd: round1(st.socEnd),
                 output: st.output === 'sbu' ? OUTPUT.sbu : OUTPUT.utility, gridChargeA: st.currentA,
-                gridKwh: round3(st.gridKwh), costEur: round3(st.energyEur + st.wearEur),
+                gridKwh: round3(st.gridKwh), costEur: round3(st.energyEur + st.wearEur), noAutomationEur: round3(baselineHour[i]),
                 reason: hourReason(h, st),
             };
         });
