@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('./harness');
+const { stepDays } = require('./tempo-support');
 
 const STEP_MIN = 20;                        // simulated minutes per tick
 const START = '2023-01-16T12:00:00';        // Monday, a white day
@@ -130,25 +131,7 @@ describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simula
             },
         };
 
-        const socAt = {};
-        const writeTimes = {};
-        let writesSeen = 0;
-        const end = Date.parse(`${END}Z`);
-        for (let now = Date.parse(`${START}Z`); now <= end; now += STEP_MIN * 60e3) {
-            await h.postJson(`${red.url}/tick`, { inputs: haStates(now, forecast) });
-            const log = await h.waitFor(async () => {
-                const l = await h.getJson(`${red.url}/log`);
-                return l.writes.length + l.errors.length >= l.settings.length ? l : null;
-            }, { what: 'writes to complete', timeoutMs: 30000, intervalMs: 20 });
-            for (const w of log.writes.slice(writesSeen)) {
-                if (w.changed) (writeTimes[w.command] = writeTimes[w.command] || []).push(now);
-            }
-            writesSeen = log.writes.length;
-            const iso = new Date(now).toISOString().slice(0, 16);
-            if (iso.endsWith('T06:00') || iso.endsWith('T22:00')) socAt[iso] = (await h.simCall(sim.control, { op: 'status' })).state.soc;
-            await h.simCall(sim.control, { op: 'clock', step_s: STEP_MIN * 60 });
-        }
-
+        const { socAt, writeTimes } = await stepDays({ red, sim, start: START, end: END, stepMin: STEP_MIN, states: (now) => haStates(now, forecast) });
         const log = await h.getJson(`${red.url}/log`);
         const ledger = async (from, to) => (await h.simCall(sim.control, { op: 'ledger', from, to })).energy;
         const redDays = Object.keys(TEMPO).filter((d) => TEMPO[d] === 'Rouge' && d < '2023-01-22');
