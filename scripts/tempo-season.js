@@ -260,9 +260,9 @@ async function runSeason(options = {}) {
     for (const strategy of opts.strategies) {
         const started = Date.now();
         const result = await replay(strategy, ctx);
-        result.seconds = round((Date.now() - started) / 1000, 1);
         results.push(result);
-        if (opts.verbose) process.stderr.write(`${result.label}: ${result.euros} EUR (${result.seconds} s)\n`);
+        // the time taken is the machine's, not the season's: printed, not kept in the report
+        if (opts.verbose) process.stderr.write(`${result.label}: ${result.euros} EUR (${round((Date.now() - started) / 1000, 1)} s)\n`);
     }
     const days = hours / 24;
     const redDays = Object.entries(calendar).filter(([d, c]) => d >= opts.from && d < opts.to && c === 'red').length;
