@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('./harness');
-const { stepDays } = require('./tempo-support');
+const { stepDays, startTempoStack } = require('./tempo-support');
 
 const STEP_MIN = 10;                       // simulated minutes per tick
 const START = '2026-03-10T12:00:00';       // Tuesday, a blue day
@@ -101,14 +101,7 @@ describe('pi30-tempo over simulated days (Node-RED + worker + simulator on a pty
     const report = {};
 
     before(async function () {
-        sim = await h.startSim({
-            name: 'tempo-sim', model: 'pi30max',
-            args: ['--no-pacing', '--latency-ms', '0', '--seed', '7', '--speed', '0', '--start', START, '--soc', '45'],
-        });
-        await h.simCall(sim.control, { op: 'set_state', weather_by_day: WEATHER });
-        worker = await h.startWorker({ name: 'tempo-worker', port: sim.device, protocol: 'PI30MAX' });
-        const userDir = h.prepareUserDir(path.join(h.ARTIFACTS, 'nr-tempo'));
-        red = await h.startNodeRed({ name: 'tempo-node-red', userDir });
+        ({ sim, worker, red } = await startTempoStack({ name: 'tempo', start: START, soc: 45, seed: 7, weather: WEATHER }));
     });
 
     after(async function () {

@@ -1,7 +1,24 @@
 'use strict';
 // Shared by the Tempo full-stack tests: step the simulator's clock tick by tick, feeding the
 // flow's /tick endpoint with Home Assistant's states, and record what reached the inverter.
+const path = require('node:path');
 const h = require('./harness');
+
+/**
+ * The stack of a Tempo test: the PI30MAX simulator on a pty (unpaced, its clock stepped by the
+ * test, `weather` per day), a worker on it and a Node-RED with the packed package.
+ */
+async function startTempoStack({ name, start, soc, seed, weather }) {
+    const sim = await h.startSim({
+        name: `${name}-sim`, model: 'pi30max',
+        args: ['--no-pacing', '--latency-ms', '0', '--seed', String(seed), '--speed', '0', '--start', start, '--soc', String(soc)],
+    });
+    await h.simCall(sim.control, { op: 'set_state', weather_by_day: weather });
+    const worker = await h.startWorker({ name: `${name}-worker`, port: sim.device, protocol: 'PI30MAX' });
+    const userDir = h.prepareUserDir(path.join(h.ARTIFACTS, `nr-${name}`));
+    const red = await h.startNodeRed({ name: `${name}-node-red`, userDir });
+    return { sim, worker, red };
+}
 
 /**
  * Ticks from `start` to `end` (wall ISO, no zone) every `stepMin` minutes. Returns the SOC at
@@ -32,4 +49,4 @@ async function stepDays({ red, sim, start, end, stepMin, states }) {
     return { socAt, writeTimes };
 }
 
-module.exports = { stepDays };
+module.exports = { stepDays, startTempoStack };

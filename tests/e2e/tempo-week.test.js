@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('./harness');
-const { stepDays } = require('./tempo-support');
+const { stepDays, startTempoStack } = require('./tempo-support');
 
 const STEP_MIN = 20;                        // simulated minutes per tick
 const START = '2023-01-16T12:00:00';        // Monday, a white day
@@ -96,14 +96,7 @@ describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simula
     const report = {};
 
     before(async function () {
-        sim = await h.startSim({
-            name: 'tempo-week-sim', model: 'pi30max',
-            args: ['--no-pacing', '--latency-ms', '0', '--seed', '11', '--speed', '0', '--start', START, '--soc', '40'],
-        });
-        await h.simCall(sim.control, { op: 'set_state', weather_by_day: WEATHER });
-        worker = await h.startWorker({ name: 'tempo-week-worker', port: sim.device, protocol: 'PI30MAX' });
-        const userDir = h.prepareUserDir(path.join(h.ARTIFACTS, 'nr-tempo-week'));
-        red = await h.startNodeRed({ name: 'tempo-week-node-red', userDir });
+        ({ sim, worker, red } = await startTempoStack({ name: 'tempo-week', start: START, soc: 40, seed: 11, weather: WEATHER }));
     });
 
     after(async function () {
