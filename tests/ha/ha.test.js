@@ -29,6 +29,8 @@ describe('a real Home Assistant', function () {
     let nodeRed;
     let deployedAt;
     let deviceId;
+    let logStart = 0;
+    let linkKnown;
     let firstActionAt = Infinity; // the tests' own settings start here
     const auditLog = path.join(HA_DIR, 'audit.jsonl');
     const startedAt = Date.now();
@@ -64,9 +66,16 @@ describe('a real Home Assistant', function () {
         await ha.setState('binary_sensor.rte_tempo_heures_creuses', 'on');
         await ha.setState('sensor.energy_production_tomorrow', '4.2', { unit_of_measurement: 'kWh' });
         await ha.setState('sensor.energy_production_today_remaining', '1.1', { unit_of_measurement: 'kWh' });
-        deployedAt = Date.now();
         nodeRed = await h.startNodeRed({ name: 'ha-node-red', userDir, flows: [] });
+        logStart = fs.statSync(nodeRed.child.logFile).size;
+        deployedAt = Date.now();
         await h.deploy(nodeRed.url, importedFlows()); // as the editor's import + deploy does (credentials included)
+        // from now on: how long until HA knows the link (the start-up race)
+        linkKnown = waitState('the link entity known after deploy', async () => {
+            const s = await byName('binary_sensor', 'Inverter link');
+            return s && ['on', 'off'].includes(s.state) && Date.now() - deployedAt;
+        }, 30000);
+        linkKnown.catch(() => null); // awaited by its test
         deviceId = `pi30_${(await h.zmqCall(worker.endpoint, { op: 'health' })).device.serial}`.toLowerCase();
     });
 
@@ -109,6 +118,23 @@ describe('a real Home Assistant', function () {
     }
 
     const unitSetting = async (field) => (await h.zmqCall(worker.endpoint, { op: 'query', command: 'QPIRI' })).data[field];
+
+    /** Node-RED's log lines since this suite's deploy. */
+    const nodeRedLog = () => fs.readFileSync(nodeRed.child.logFile, 'utf8').slice(logStart).split('\n');
+
+    it('start-up: the link entity is known within seconds of deploy; no HA connection error in the log', async () => {
+        measured.linkKnownAfterDeployMs = await linkKnown;
+        assert.ok(measured.linkKnownAfterDeployMs < 5000, `${measured.linkKnownAfterDeployMs} ms`);
+        const plan = await waitState('Tempo plan sent', async () => {
+            const s = await byName('sensor', 'Tempo plan');
+            return s && !['unknown', 'unavailable', ''].includes(s.state) && s;
+        });
+        measured.tempoPlanKnownAfterDeployMs = Date.now() - deployedAt;
+        assert.ok(plan.attributes.reason, JSON.stringify(plan.attributes));
+        // every HA entity node started clean: nothing sent before the connection was there
+        const errors = nodeRedLog().filter((l) => /\[error\]|NoConnectionError|no_connection|integration_not_loaded/i.test(l));
+        assert.deepEqual(errors, []);
+    });
 
     it('sensors example: entities with the catalogue units and classes, values moving', async () => {
         const expected = { 'Battery voltage': ['V', 'voltage'], 'AC output active power': ['W', 'power'], 'Battery capacity': ['%', 'battery'] };
