@@ -16,6 +16,43 @@ const EXAMPLES = path.join(h.PACKAGE_DIR, 'examples');
 const HA_EXAMPLES = ['Inverter sensors to Home Assistant', 'Control priorities from Home Assistant', 'Tempo - charge ahead of red days', 'Every field to Home Assistant (MQTT)'];
 const COMPANION_NODES = 'node-red-contrib-home-assistant-websocket@0.80.3';
 const LOOP_WINDOW_MS = 60000;
+// Node-RED reaches HA through a TCP relay that holds the first connection this long, as a
+// remote or busy Home Assistant does: readings made at deploy come before the connection.
+const HA_SLOW_START_MS = 2500;
+
+/** A TCP relay to 127.0.0.1:`port`; connections made before `holdUntil()` wait until then. */
+async function slowRelay(port, holdUntil) {
+    const net = require('node:net');
+    const sockets = new Set();
+    const server = net.createServer((client) => {
+        sockets.add(client);
+        client.on('close', () => sockets.delete(client));
+        client.on('error', () => client.destroy());
+        client.pause();
+        setTimeout(() => {
+            const upstream = net.connect(port, '127.0.0.1', () => {
+                client.pipe(upstream);
+                upstream.pipe(client);
+                client.resume();
+            });
+            sockets.add(upstream);
+            upstream.on('close', () => {
+                sockets.delete(upstream);
+                client.destroy();
+            });
+            upstream.on('error', () => client.destroy());
+            client.on('close', () => upstream.destroy());
+        }, Math.max(0, holdUntil() - Date.now()));
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+        url: `http://127.0.0.1:${server.address().port}`,
+        close: () => {
+            for (const s of sockets) s.destroy();
+            server.close();
+        },
+    };
+}
 
 const measured = { roundTripMs: {} };
 
@@ -30,6 +67,7 @@ describe('a real Home Assistant', function () {
     let deployedAt;
     let deviceId;
     let logStart = 0;
+    let relay;
     let linkKnown;
     let firstActionAt = Infinity; // the tests' own settings start here
     const auditLog = path.join(HA_DIR, 'audit.jsonl');
@@ -66,6 +104,7 @@ describe('a real Home Assistant', function () {
         await ha.setState('binary_sensor.rte_tempo_heures_creuses', 'on');
         await ha.setState('sensor.energy_production_tomorrow', '4.2', { unit_of_measurement: 'kWh' });
         await ha.setState('sensor.energy_production_today_remaining', '1.1', { unit_of_measurement: 'kWh' });
+        relay = await slowRelay(ha.port, () => deployedAt + HA_SLOW_START_MS);
         nodeRed = await h.startNodeRed({ name: 'ha-node-red', userDir, flows: [] });
         logStart = fs.statSync(nodeRed.child.logFile).size;
         deployedAt = Date.now();
@@ -84,6 +123,7 @@ describe('a real Home Assistant', function () {
             console.log(`      measured: ${JSON.stringify(measured)}; suite ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
         }
         if (ha) await ha.stop();
+        if (relay) relay.close();
         await h.stopAll();
     });
 
@@ -93,7 +133,7 @@ describe('a real Home Assistant', function () {
         for (const name of HA_EXAMPLES) {
             for (const n of JSON.parse(fs.readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8'))) {
                 const node = { ...n };
-                if (node.type === 'server') node.credentials = { host: ha.url, access_token: ha.token };
+                if (node.type === 'server') node.credentials = { host: relay.url, access_token: ha.token };
                 if (node.type === 'pi30-inverter') node.endpoint = worker.endpoint;
                 if (node.type === 'mqtt-broker') Object.assign(node, { broker: '127.0.0.1', port: String(mqttBroker.port) });
                 if (byId.has(node.id)) assert.deepEqual(byId.get(node.id), node, `${name}: ${node.id} as in the others`);
@@ -124,7 +164,9 @@ describe('a real Home Assistant', function () {
 
     it('start-up: the link entity is known within seconds of deploy; no HA connection error in the log', async () => {
         measured.linkKnownAfterDeployMs = await linkKnown;
-        assert.ok(measured.linkKnownAfterDeployMs < 5000, `${measured.linkKnownAfterDeployMs} ms`);
+        // HA is reachable HA_SLOW_START_MS after deploy; the link follows within a second
+        // (the example's link interval is 5 s: a dropped first message would show here)
+        assert.ok(measured.linkKnownAfterDeployMs < HA_SLOW_START_MS + 1000, `${measured.linkKnownAfterDeployMs} ms`);
         const plan = await waitState('Tempo plan sent', async () => {
             const s = await byName('sensor', 'Tempo plan');
             return s && !['unknown', 'unavailable', ''].includes(s.state) && s;
