@@ -67,6 +67,9 @@ describe('a real Home Assistant', function () {
     let deployedAt;
     let deviceId;
     let logStart = 0;
+    let simMax;
+    let workerMax;
+    let maxDeviceId;
     let relay;
     let linkKnown;
     let firstActionAt = Infinity; // the tests' own settings start here
@@ -79,7 +82,7 @@ describe('a real Home Assistant', function () {
             this.skip();
         }
         fs.mkdirSync(HA_DIR, { recursive: true });
-        for (const f of [auditLog, auditLog.replace(/\.jsonl$/, '.energy.json')]) fs.rmSync(f, { force: true });
+        for (const f of [auditLog, auditLog.replace(/\.jsonl$/, '.energy.json'), path.join(HA_DIR, 'audit-max.jsonl'), path.join(HA_DIR, 'audit-max.energy.json')]) fs.rmSync(f, { force: true });
         const userDir = path.join(HA_DIR, 'node-red');
         const [broker] = await Promise.all([
             startMosquitto(),
@@ -89,6 +92,11 @@ describe('a real Home Assistant', function () {
                 await ha.start();
                 await ha.onboard();
                 await ha.addIntegration('nodered');
+            })(),
+            (async () => {
+                // a PI30MAX on a day running a minute per second: its own energy counters move
+                simMax = await h.startSim({ name: 'ha-sim-max', model: 'pi30max', args: ['--speed', '60'] });
+                workerMax = await h.startWorker({ name: 'ha-worker-max', port: simMax.device, protocol: 'PI30MAX', args: ['--audit-log', path.join(HA_DIR, 'audit-max.jsonl')] });
             })(),
             (async () => {
                 sim = await h.startSim({ name: 'ha-sim', model: 'pi30' });
@@ -116,6 +124,7 @@ describe('a real Home Assistant', function () {
         }, 30000);
         linkKnown.catch(() => null); // awaited by its test
         deviceId = `pi30_${(await h.zmqCall(worker.endpoint, { op: 'health' })).device.serial}`.toLowerCase();
+        maxDeviceId = `pi30_${(await h.zmqCall(workerMax.endpoint, { op: 'health' })).device.serial}`.toLowerCase();
     });
 
     after(async () => {
@@ -140,7 +149,28 @@ describe('a real Home Assistant', function () {
                 byId.set(node.id, node);
             }
         }
-        return [...byId.values()];
+        return [...byId.values(), ...maxTab()];
+    }
+
+    /** The MQTT example once more, for the PI30MAX: its own tab, inverter and HA device name;
+     * the broker is the same one. */
+    function maxTab() {
+        const example = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'Every field to Home Assistant (MQTT).json'), 'utf8'));
+        const broker = example.find((n) => n.type === 'mqtt-broker').id;
+        const remap = (id) => (id === broker ? id : `${id}m`);
+        return example.map((n) => {
+            const node = JSON.parse(JSON.stringify(n));
+            node.id = remap(node.id);
+            if (node.z) node.z = remap(node.z);
+            if (node.inverter) node.inverter = remap(node.inverter);
+            if (node.scope) node.scope = node.scope.map(remap);
+            if (node.wires) node.wires = node.wires.map((out) => out.map(remap));
+            if (node.type === 'tab') node.label += ' (PI30MAX)';
+            if (node.type === 'pi30-inverter') Object.assign(node, { endpoint: workerMax.endpoint, protocol: 'PI30MAX', name: 'Inverter MAX' });
+            if (node.type === 'pi30-ha-mqtt') node.deviceName = 'Inverter MAX';
+            if (node.type === 'mqtt-broker') Object.assign(node, { broker: '127.0.0.1', port: String(mqttBroker.port) });
+            return node;
+        });
     }
 
     const waitState = (what, check, timeoutMs = 30000) => h.waitFor(check, { what, timeoutMs, intervalMs: 100 });
@@ -241,6 +271,53 @@ describe('a real Home Assistant', function () {
         const pop = await state('set_pop');
         assert.deepEqual(pop.attributes.options, ['Utility first', 'Solar first', 'SBU first']);
         measured.mqttEntities = entries.length;
+    });
+
+    it('PI30MAX through the MQTT example: every field under its own one device; energy from the unit\'s counters increasing', async () => {
+        const example = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'Every field to Home Assistant (MQTT).json'), 'utf8'));
+        const wanted = [];
+        const perCommand = {};
+        for (const command of new Set(example.filter((n) => n.type === 'pi30-query').map((n) => n.command))) {
+            const reply = await h.zmqCall(workerMax.endpoint, { op: 'query', command, max_age_ms: 60000 });
+            const keys = Object.keys(reply.data).filter((key) => !/^reserved_|^not_used$/.test(key));
+            perCommand[command] = keys.length;
+            for (const key of keys) wanted.push(`${maxDeviceId}_${command}_${key}`.toLowerCase());
+        }
+        wanted.push(`${maxDeviceId}_set_pop`, `${maxDeviceId}_set_pcp`, `${maxDeviceId}_set_muchgc`, `${maxDeviceId}_link`);
+        const entries = await waitState('an MQTT entity per PI30MAX field', async () => {
+            const all = (await ha.entities()).filter((e) => e.platform === 'mqtt' && e.unique_id.startsWith(`${maxDeviceId}_`));
+            const ids = new Set(all.map((e) => e.unique_id));
+            return wanted.every((id) => ids.has(id)) && all;
+        });
+        const devices = new Set(entries.map((e) => e.device_id));
+        assert.equal(devices.size, 1, 'one device');
+        const device = (await ha.devices()).find((d) => d.id === [...devices][0]);
+        assert.deepEqual(device.identifiers, [['mqtt', maxDeviceId]]);
+        assert.equal(device.name, 'Inverter MAX');
+        const pi30Device = (await ha.entities()).find((e) => e.platform === 'mqtt' && e.unique_id === `${deviceId}_link`);
+        assert.notEqual(pi30Device && pi30Device.device_id, device.id, 'the PI30 is another device');
+        measured.pi30maxEntities = entries.length;
+        measured.pi30maxFieldsPerCommand = perCommand;
+        // ENERGY on the MAX: PV and load from the unit's QET / QLT counters
+        const energy = await h.zmqCall(workerMax.endpoint, { op: 'query', command: 'ENERGY' });
+        assert.match(energy.raw, /pv_energy=QET/);
+        assert.match(energy.raw, /load_energy=QLT/);
+        const entityOf = async (objectId) => (await ha.entities()).find((e) => e.unique_id === `${maxDeviceId}_${objectId}`).entity_id;
+        const pvEntity = await entityOf('energy_pv_energy');
+        const loadEntity = await entityOf('energy_load_energy');
+        const first = await waitState('PI30MAX load energy in HA', async () => {
+            const s = await ha.state(loadEntity);
+            return Number.isFinite(Number(s.state)) && s;
+        });
+        assert.deepEqual([first.attributes.unit_of_measurement, first.attributes.device_class, first.attributes.state_class], ['kWh', 'energy', 'total_increasing']);
+        assert.ok(Number.isFinite(Number((await ha.state(pvEntity)).state)));
+        // the totals are the unit's counters (Wh) in kWh (10 Wh: what a loaded MAX day books in
+        // about a wall second at this speed, between the two reads)
+        const qlt = (await h.zmqCall(workerMax.endpoint, { op: 'query', command: 'QLT', max_age_ms: 30000 })).data.total_output_load_energy;
+        assert.ok(Math.abs(energy.data.load_energy - qlt / 1000) <= 0.01, `${energy.data.load_energy} kWh vs QLT ${qlt} Wh`);
+        // the example polls ENERGY every 30 s; a minute of the unit's day per second
+        await waitState('PI30MAX load energy increasing in HA', async () => Number((await ha.state(loadEntity)).state) > Number(first.state), 45000);
+        measured.pi30maxLoadKwh = [Number(first.state), Number((await ha.state(loadEntity)).state)];
     });
 
     it('Control example: a select in HA sets the unit through pi30-set and HA shows the read-back', async () => {
