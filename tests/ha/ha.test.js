@@ -240,7 +240,8 @@ describe('a real Home Assistant', function () {
         }
         wanted.push(`${deviceId}_set_pop`, `${deviceId}_set_pcp`, `${deviceId}_set_muchgc`, `${deviceId}_set_mchgc`, `${deviceId}_set_pbcv`, `${deviceId}_set_pbdv`, `${deviceId}_link`);
         const entries = await waitState('an MQTT entity per field', async () => {
-            const all = (await ha.entities()).filter((e) => e.platform === 'mqtt');
+            // this inverter's (the PI30MAX is another device, on its own tab)
+            const all = (await ha.entities()).filter((e) => e.platform === 'mqtt' && e.unique_id.startsWith(`${deviceId}_`));
             const ids = new Set(all.map((e) => e.unique_id));
             return wanted.every((id) => ids.has(id)) && all;
         });
@@ -365,13 +366,26 @@ describe('a real Home Assistant', function () {
         await waitState('the unit has the MQTT choice', async () => (await unitSetting('output_source_priority')) === target);
         await waitState('HA shows it', async () => (await ha.state(select)).state === target);
         measured.roundTripMs.mqttSelect = Date.now() - t0;
-        const number = await mqttEntity('set_muchgc');
-        const current = Number((await ha.state(number)).state);
-        const value = current === 10 ? 20 : 10;
+        // the unit's currents (2, 10, 20...) as a select of exactly those values
+        const currents = await mqttEntity('set_muchgc');
+        assert.ok(currents.startsWith('select.'), currents);
+        const currentNow = (await ha.state(currents)).state;
+        const currentTarget = currentNow === '10' ? '20' : '10';
+        assert.ok((await ha.state(currents)).attributes.options.includes(currentTarget));
         t0 = Date.now();
-        await ha.call('number', 'set_value', { entity_id: number, value });
-        await waitState('the unit has the MQTT number', async () => (await unitSetting('max_ac_charging_current')) === value);
-        await waitState('HA shows it', async () => Number((await ha.state(number)).state) === value);
+        await ha.call('select', 'select_option', { entity_id: currents, option: currentTarget });
+        await waitState('the unit has the MQTT current', async () => (await unitSetting('max_ac_charging_current')) === Number(currentTarget));
+        await waitState('HA shows it', async () => (await ha.state(currents)).state === currentTarget);
+        measured.roundTripMs.mqttCurrentSelect = Date.now() - t0;
+        // evenly spaced voltages (44 ... 51 V): a number whose steps are all allowed
+        const number = await mqttEntity('set_pbcv');
+        const numberState = await ha.state(number);
+        assert.deepEqual([numberState.attributes.min, numberState.attributes.max, numberState.attributes.step], [44, 51, 1]);
+        const volts = Number(numberState.state) === 46 ? 47 : 46;
+        t0 = Date.now();
+        await ha.call('number', 'set_value', { entity_id: number, value: volts });
+        await waitState('the unit has the MQTT number', async () => (await unitSetting('battery_recharge_voltage')) === volts);
+        await waitState('HA shows it', async () => Number((await ha.state(number)).state) === volts);
         measured.roundTripMs.mqttNumber = Date.now() - t0;
     });
 
@@ -397,7 +411,7 @@ describe('a real Home Assistant', function () {
         measured.auditLinesBeforeTestActions = beforeTests.length;
         // at deploy: at most the Tempo planner's first decision (output + charger priority)
         assert.ok(beforeTests.length <= 2, `deploy alone wrote: ${JSON.stringify(beforeTests)}`);
-        // then the tests' own five settings, each one write (or a refused one and its retry)
+        // then the tests' own six settings, each one write (or a refused one and its retry)
         assert.ok(lines.length <= beforeTests.length + 8, `${lines.length} audit lines: ${JSON.stringify(lines)}`);
         const sizes = [];
         const tail = Date.now();
