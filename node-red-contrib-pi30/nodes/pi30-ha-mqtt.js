@@ -173,7 +173,7 @@ module.exports = function (RED) {
 
         function status() {
             if (!topics) view.warn(RED._('pi30-ha-mqtt.status.waiting'));
-            else view.ok(RED._('pi30-ha-mqtt.status.entities', { count: entities }) + (online === false ? ' · offline' : ''));
+            else view.ok(RED._('pi30-ha-mqtt.status.entities', { count: entities }) + (online === false ? ' · ' + RED._('pi30-ha-mqtt.status.offline') : ''));
         }
 
         function handle(msg, send) {
