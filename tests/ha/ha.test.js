@@ -409,8 +409,9 @@ describe('a real Home Assistant', function () {
         const beforeTests = lines.filter((l) => Date.parse(l.time) < firstActionAt);
         measured.auditLinesIn60s = lines.length;
         measured.auditLinesBeforeTestActions = beforeTests.length;
-        // at deploy: at most the Tempo planner's first decision (output + charger priority)
-        assert.ok(beforeTests.length <= 2, `deploy alone wrote: ${JSON.stringify(beforeTests)}`);
+        // at deploy: at most the Tempo planner's first decision (output and charger priority,
+        // AC charging current), each setting once
+        assert.ok(beforeTests.length <= 3 && new Set(beforeTests.map((l) => l.command)).size === beforeTests.length, `deploy alone wrote: ${JSON.stringify(beforeTests)}`);
         // then the tests' own six settings, each one write (or a refused one and its retry)
         assert.ok(lines.length <= beforeTests.length + 8, `${lines.length} audit lines: ${JSON.stringify(lines)}`);
         const sizes = [];
