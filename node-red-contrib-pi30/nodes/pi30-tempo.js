@@ -5,6 +5,7 @@
  * per setting for pi30-set (output 1) and the decision with its reason (output 2).
  */
 const { TempoPlanner, OUTPUT, CHARGER } = require('../lib/tempo-planner');
+const { statusKey } = require('../lib/node-support');
 
 const INPUTS = [
     // kind, topic config key, property config key, default topic
@@ -117,11 +118,14 @@ module.exports = function (RED) {
                 decisionMsg = { ...base, topic: 'tempo_decision', payload: decision.mode };
             }
             const colour = { failsafe: 'yellow', waiting: 'grey', charge: 'blue', peak: 'green', hold: 'green' }[decision.mode];
+            // words through the message catalogue, data (SOC, amps, the unit's labels) as is
             const text = {
-                charge: `charging to ${Math.round(decision.targetSoc)} % at ${decision.current} A`,
-                failsafe: 'fail-safe: inputs stale',
-                waiting: 'waiting for inputs',
-            }[decision.mode] || `${decision.mode}: ${decision.output}`;
+                charge: `⚡ ${Math.round(decision.targetSoc)} % · ${decision.current} A`,
+                failsafe: statusKey('pi30-tempo', 'failsafe'),
+                waiting: statusKey('pi30-tempo', 'waiting'),
+                peak: `HP · ${decision.output}`,
+                hold: `HC · ${decision.output}`,
+            }[decision.mode] || `${decision.mode} · ${decision.output}`;
             node.status({ fill: colour, shape: ['failsafe', 'waiting'].includes(decision.mode) ? 'ring' : 'dot', text });
             if (settingMsgs.length || decisionMsg) send([settingMsgs.length ? settingMsgs : null, decisionMsg]);
         }
@@ -149,7 +153,7 @@ module.exports = function (RED) {
             clearInterval(timer);
             done();
         });
-        node.status({ fill: 'grey', shape: 'ring', text: 'waiting for inputs' });
+        node.status({ fill: 'grey', shape: 'ring', text: statusKey('pi30-tempo', 'waiting') });
     }
 
     RED.nodes.registerType('pi30-tempo', Pi30TempoNode);

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..errors import UnknownCommandError
+from .descriptions_fr import DESCRIPTIONS_FR
 
 FieldType = Literal["float", "int", "str", "enum", "flags", "bool"]
 ResponseKind = Literal["fields", "text", "bits", "qflag", "options", "ack", "serial20", "datetime"]
@@ -162,6 +163,7 @@ class Command:
         out: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
+            "description_fr": DESCRIPTIONS_FR.get(self.name),
             "kind": self.kind,
             "response": self.response,
             "expected_response_bytes": self.expected_response_bytes,

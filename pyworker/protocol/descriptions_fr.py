@@ -1,0 +1,85 @@
+"""French description of each catalogue command, keyed by command name.
+
+Served next to the English ``description`` (as ``description_fr``) so the Node-RED editor shows
+French users what a command does. Data only: a test checks that every command of every
+protocol has an entry here.
+"""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+DESCRIPTIONS_FR: Mapping[str, str] = MappingProxyType(
+    {
+        "QPI": "Identifiant du protocole de l'appareil",
+        "QID": "Numéro de série de l'appareil",
+        "QVFW": "Version du micrologiciel du processeur principal",
+        "QVFW2": "Version du micrologiciel SCC1 (processeur secondaire)",
+        "QVFW3": "Version du micrologiciel SCC2",
+        "QVFW4": "Version du micrologiciel SCC3",
+        "QMN": "Nom du modèle",
+        "QGMN": "Numéro de modèle général",
+        "QSID": "Numéro de série de l'appareil (forme longue)",
+        "QMOD": "Mode de l'appareil",
+        "QPIGS": "État général (mesures)",
+        "QPIGS2": "État général, PV2",
+        "QPIRI": "Caractéristiques nominales et réglages actuels",
+        "QFLAG": "État des options (drapeaux) de l'appareil",
+        "QPIWS": "Avertissements et défauts de l'appareil",
+        "QDI": "Valeurs de réglage par défaut",
+        "QMCHGCR": "Courants de charge max. possibles",
+        "QMUCHGCR": "Courants de charge max. possibles depuis le réseau (AC)",
+        "QMSCHGCR": "Courants de charge solaire max. possibles",
+        "QBOOT": "Le DSP a un chargeur d'amorçage",
+        "QOPM": "Mode de sortie",
+        "QCST": "Étape de charge",
+        "QCVT": "Durée de charge à tension constante (C.V.)",
+        "Q1": "État supplémentaire (non documenté)",
+        "QPGS": "État de l'unité parallèle n",
+        "QBMS": "Informations du BMS de la batterie",
+        "QT": "Heure de l'appareil",
+        "QET": "Énergie PV produite au total",
+        "QEY": "Énergie PV produite sur une année",
+        "QEM": "Énergie PV produite sur un mois",
+        "QED": "Énergie PV produite sur un jour",
+        "QLT": "Énergie fournie à la charge au total",
+        "QLY": "Énergie fournie à la charge sur une année",
+        "QLM": "Énergie fournie à la charge sur un mois",
+        "QLD": "Énergie fournie à la charge sur un jour",
+        "QBEQI": "Informations d'égalisation de la batterie",
+        "QOPPT": "Priorité de la source de sortie par heure",
+        "QCHPT": "Priorité de la source de charge par heure",
+        "QLED": "Réglages de la LED RVB",
+        "POP": "Régler la priorité de la source de sortie",
+        "PCP": "Régler la priorité de la source de charge",
+        "PPCP": "Régler la priorité de charge de l'unité parallèle m (m + 00..03)",
+        "POPM": (
+            "Régler le mode de sortie de l'unité parallèle m "
+            "(m + 0..4 : seule, parallèle, phase 1-3 sur 3)"
+        ),
+        "POPLG": "Régler la logique de fonctionnement",
+        "PBCV": "Régler la tension de retour au réseau de la batterie (priorité SBU)",
+        "PBDV": "Régler la tension de retour sur batterie ; 0 = batterie pleine",
+        "PBFT": "Régler la tension de charge d'entretien (floating)",
+        "PCVV": "Régler la tension de charge C.V. (absorption)",
+        "PSDV": "Régler la tension de coupure de la batterie",
+        "MCHGC": "Régler le courant de charge max. (seulement les valeurs de QMCHGCR)",
+        "MNCHGC": "Régler un courant de charge max. au-delà de 100 A pour l'unité parallèle m",
+        "MUCHGC": "Régler le courant max. de charge réseau (seulement les valeurs de QMUCHGCR)",
+        "MSCHGC": "Régler le courant max. de charge solaire (seulement les valeurs de QMSCHGCR)",
+        "PBT": "Régler le type de batterie",
+        "PGR": "Régler la plage de tension réseau acceptée",
+        "F": "Régler la fréquence de sortie (F50 / F60)",
+        "PE": "Activer des options QFLAG",
+        "PD": "Désactiver des options QFLAG",
+        "PF": "Remettre tous les réglages d'usine",
+        "PCST": "Régler l'étape de charge",
+        "PCVT": "Régler la durée de l'étape C.V. (minutes, 000..255)",
+        "PPVOKC": "Régler la condition PV OK",
+        "PSPB": "Régler l'équilibrage de puissance PV",
+        "PBATCD": "Commande décharge / veille / charge de la batterie (abc, 0/1 chacun)",
+        "DAT": "Régler l'horloge de l'appareil",
+        "PBATMAXDISC": "Régler le courant de décharge max. de la batterie (0 = désactivé)",
+        "BTA": "Étalonnage de la tension batterie par pas de 0,05 V (-09..+09)",
+        "PSAVE": "Enregistrer les réglages en EEPROM",
+    }
+)

@@ -1,0 +1,31 @@
+"""Every catalogue command has a French description, served next to the English one."""
+
+import pytest
+
+from pyworker.protocol import PROTOCOLS, get_catalogue
+from pyworker.protocol.descriptions_fr import DESCRIPTIONS_FR
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_every_command_has_a_french_description(protocol: str) -> None:
+    names = set(get_catalogue(protocol).commands)
+    missing = sorted(names - set(DESCRIPTIONS_FR))
+    assert missing == [], f"no French description for {missing}"
+
+
+def test_no_french_description_for_a_command_that_does_not_exist() -> None:
+    known = {name for p in PROTOCOLS for name in get_catalogue(p).commands}
+    assert sorted(set(DESCRIPTIONS_FR) - known) == []
+
+
+def test_french_descriptions_are_not_copies_of_the_english_ones() -> None:
+    for protocol in PROTOCOLS:
+        for cmd in get_catalogue(protocol).commands.values():
+            fr = DESCRIPTIONS_FR[cmd.name]
+            assert fr.strip() and fr != cmd.description, cmd.name
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_the_served_catalogue_carries_description_fr(protocol: str) -> None:
+    served = get_catalogue(protocol).to_dict()["commands"]
+    assert all(c["description_fr"] == DESCRIPTIONS_FR[c["name"]] for c in served)
