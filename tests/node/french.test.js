@@ -114,6 +114,11 @@ describe('French everywhere a French user looks', function () {
             const shape = (lang) => {
                 const help = read(NODES, 'locales', lang, `${type}.html`);
                 assert.match(help, new RegExp(`data-help-name="${type}"`), `${lang} ${type}`);
+                // Node-RED's help markdown takes a property line as ": name (type) : description"
+                // with exactly these two colons, on one line (the browser suite renders them)
+                for (const line of help.split('\n').filter((l) => l.startsWith(':'))) {
+                    assert.match(line, /^:[^:\n]+\([^:\n]+\)[^:\n]*:[^:\n]*$/, `${lang}/${type}.html: ${line}`);
+                }
                 return {
                     properties: help.split('\n').filter((l) => l.startsWith(':')).length,
                     sections: help.split('\n').filter((l) => l.startsWith('### ')).length,
