@@ -21,7 +21,7 @@ const h = require('../tests/e2e/harness');
 
 const NODE_RED = 'node-red@~4.1.15';
 const DASHBOARD = '@flowfuse/node-red-dashboard@^1.31.0';
-const FLOW_FILE = path.join(h.ROOT, 'demo', 'flows.json');
+const DEMO_DIR = path.join(h.ROOT, 'demo');
 const EXIT_ALREADY_RUNNING = 3; // a demo already runs in that directory
 
 function options(argv) {
@@ -197,9 +197,36 @@ function portInUse(port) {
     });
 }
 
-/** The demo flow, pointed at our worker, its dropdowns filled from the worker's own catalogue. */
+/** Every flow file of demo/: flows.json (the dashboard) first, then any other tab (*.json). */
+function demoFlowFiles() {
+    const others = fs.readdirSync(DEMO_DIR).filter((f) => f.endsWith('.json') && f !== 'flows.json').sort();
+    return ['flows.json', ...others].map((f) => path.join(DEMO_DIR, f));
+}
+
+/**
+ * What the dashboard's function nodes take from the worker's catalogue, as the tab's
+ * environment: warning labels (QPIWS), setting names (the QPIRI field a setter reads back),
+ * and whether the unit keeps day counters (QED / QLD).
+ */
+function catalogueEnv(catalogue) {
+    const byName = new Map(catalogue.commands.map((c) => [c.name, c]));
+    const fieldLabels = (name) => Object.fromEntries(((byName.get(name) || {}).fields || []).map((f) => [f.key, f.label]));
+    const qpiri = fieldLabels('QPIRI');
+    const settingNames = {};
+    for (const name of ['POP', 'PCP']) {
+        const cmd = byName.get(name);
+        if (cmd && cmd.readback) settingNames[name] = qpiri[cmd.readback.field] || name;
+    }
+    return [
+        { name: 'PI30_LABELS', type: 'json', value: JSON.stringify(fieldLabels('QPIWS')) },
+        { name: 'PI30_SETTING_NAMES', type: 'json', value: JSON.stringify(settingNames) },
+        { name: 'PI30_DAY_COUNTERS', type: 'bool', value: String(byName.has('QED') && byName.has('QLD')) },
+    ];
+}
+
+/** The demo flows, pointed at our worker, the dashboard filled from the worker's own catalogue. */
 async function demoFlow(opts) {
-    const flows = JSON.parse(fs.readFileSync(FLOW_FILE, 'utf8'));
+    const flows = demoFlowFiles().flatMap((file) => JSON.parse(fs.readFileSync(file, 'utf8')));
     const reply = await h.zmqCall(opts.workerBind, { op: 'catalogue' });
     if (!reply.ok) throw new Error(`the worker's catalogue: ${reply.error.code}: ${reply.error.message}`);
     const choices = (name) => {
@@ -208,12 +235,13 @@ async function demoFlow(opts) {
     };
     // a classic PI30 unit has no QPIGS2 (PV2): leave out the queries its catalogue lacks
     const known = new Set(reply.catalogue.commands.map((c) => c.name));
-    const dropped = new Set(flows.filter((n) => n.type === 'pi30-query' && !known.has(n.command)).map((n) => n.id));
+    const dropped = new Set(flows.filter((n) => n.type === 'pi30-query' && n.command && !known.has(n.command)).map((n) => n.id));
     const kept = flows.filter((n) => !dropped.has(n.id));
     for (const node of kept) {
         if (node.wires) node.wires = node.wires.map((out) => out.filter((id) => !dropped.has(id)));
         if (node.type === 'pi30-inverter') Object.assign(node, { endpoint: opts.workerBind, protocol: opts.protocol });
         if (node.type === 'ui-dropdown' && (node.topic === 'POP' || node.topic === 'PCP')) node.options = choices(node.topic);
+        if (node.id === 'pi30-demo-tab') node.env = catalogueEnv(reply.catalogue);
     }
     return kept;
 }
