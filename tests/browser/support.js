@@ -44,10 +44,10 @@ async function openPage(browser, url) {
     return page;
 }
 
-async function screenshot(target, name) {
+async function screenshot(target, name, options = {}) {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     const file = path.join(SCREENSHOTS, `${name}.png`);
-    await target.screenshot({ path: file });
+    await target.screenshot({ ...options, path: file });
     return file;
 }
 
