@@ -6,7 +6,7 @@
  *
  *   node scripts/demo.js [--port URL] [--protocol PI30MAX] [--ui-port 1880]
  *                        [--worker-bind tcp://127.0.0.1:5630] [--dir .demo] [--speed 60]
- *                        [--sim-control ENDPOINT] [--no-install] [--stop]
+ *                        [--sim-control ENDPOINT] [--lang fr] [--no-install] [--stop]
  *
  * One demo per directory: a lock file (DIR/demo.lock) holds the pids (with their start times,
  * so a reused pid is never taken for ours). A second start while one runs is refused; the
@@ -36,6 +36,7 @@ function options(argv) {
             speed: { type: 'string', default: '60' },
             start: { type: 'string' },
             'sim-control': { type: 'string' },
+            lang: { type: 'string', default: 'en' },
             'no-install': { type: 'boolean', default: false },
             stop: { type: 'boolean', default: false },
         },
@@ -43,9 +44,14 @@ function options(argv) {
     const protocol = values.protocol.toUpperCase();
     if (!['PI30', 'PI30MAX'].includes(protocol)) throw new Error(`--protocol must be PI30 or PI30MAX, not ${values.protocol}`);
     const dir = path.resolve(values.dir);
+    const lang = values.lang.toLowerCase();
+    if (lang !== 'en' && !fs.existsSync(path.join(DEMO_DIR, 'i18n', `${lang}.json`))) {
+        throw new Error(`--lang: no demo/i18n/${lang}.json (en is built in)`);
+    }
     return {
         dir,
         protocol,
+        lang,
         uiPort: Number(values['ui-port']),
         workerBind: values['worker-bind'],
         realPort: values.port || '',
@@ -224,6 +230,23 @@ function catalogueEnv(catalogue) {
     ];
 }
 
+/**
+ * The dashboard in another language: demo/i18n/<lang>.json gives labels, names and titles per
+ * node id, the words the flow's functions write (the tab's PI30_TEXT) and the settings' names.
+ */
+function translate(flows, lang) {
+    if (lang === 'en') return;
+    const dict = JSON.parse(fs.readFileSync(path.join(DEMO_DIR, 'i18n', `${lang}.json`), 'utf8'));
+    for (const node of flows) {
+        if (dict.nodes[node.id]) Object.assign(node, dict.nodes[node.id]);
+        if (node.id !== 'pi30-demo-tab') continue;
+        for (const entry of node.env) {
+            if (entry.name === 'PI30_TEXT') entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.text });
+            if (entry.name === 'PI30_SETTING_NAMES') entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.settingNames });
+        }
+    }
+}
+
 /** The demo flows, pointed at our worker, the dashboard filled from the worker's own catalogue. */
 async function demoFlow(opts) {
     const flows = demoFlowFiles().flatMap((file) => JSON.parse(fs.readFileSync(file, 'utf8')));
@@ -241,8 +264,9 @@ async function demoFlow(opts) {
         if (node.wires) node.wires = node.wires.map((out) => out.filter((id) => !dropped.has(id)));
         if (node.type === 'pi30-inverter') Object.assign(node, { endpoint: opts.workerBind, protocol: opts.protocol });
         if (node.type === 'ui-dropdown' && (node.topic === 'POP' || node.topic === 'PCP')) node.options = choices(node.topic);
-        if (node.id === 'pi30-demo-tab') node.env = catalogueEnv(reply.catalogue);
+        if (node.id === 'pi30-demo-tab') node.env = [...node.env.filter((e) => e.name === 'PI30_TEXT'), ...catalogueEnv(reply.catalogue)];
     }
+    translate(kept, opts.lang);
     return kept;
 }
 

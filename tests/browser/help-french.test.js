@@ -57,7 +57,8 @@ describe('node help rendered by the editor, and the editor in French', function 
     let browser;
 
     before(async function () {
-        demo = await startDemo({ name: 'help-demo', viaMake: false }).then((d) => d.ready);
+        // the dashboard in French too (make demo DEMO_ARGS='--lang fr'); the editor follows the browser
+        demo = await startDemo({ name: 'help-demo', viaMake: false, extraArgs: ['--lang', 'fr'] }).then((d) => d.ready);
         browser = await launchBrowser();
     });
 
@@ -136,6 +137,24 @@ describe('node help rendered by the editor, and the editor in French', function 
         assert.match(help, /Change un réglage de l'onduleur/);
         assert.match(help, /Si changé\s*booléen/);
         await screenshot(page, 'editor-fr-help');
+        assert.deepEqual(page.pageErrors, []);
+
+        // the dashboard: French titles, labels and the words the flow writes
+        await page.goto(demo.dashboard);
+        await page.locator('.pi30-flow-svg svg text.pi30-watts').first().waitFor();
+        const groups = await page.locator('.nrdb-ui-group h4, .nrdb-ui-group .v-card-title').allTextContents();
+        const titles = groups.map((g) => g.trim());
+        for (const title of ["Flux d'énergie", 'Batterie', "Aujourd'hui", 'Chaînes PV', "État de l'onduleur", 'Réglages']) {
+            assert.ok(titles.includes(title), `group ${title} in ${titles.join(' | ')}`);
+        }
+        await page.locator('.pi30-warnings .nrdb-ui-text-value').filter({ hasText: /^aucune$/ }).waitFor();
+        await page.locator('.pi30-link .nrdb-ui-text-value').filter({ hasText: /^connecté - / }).waitFor();
+        await page.locator('.pi30-mode .nrdb-ui-text-value').filter({ hasText: /^(Batterie|Réseau)$/ }).waitFor();
+        assert.match(await page.locator('.pi30-flow-svg svg').textContent(), /Réseau.*Conso\..*Batterie/s);
+        await page.locator('.pi30-pcp-select .v-field').click();
+        await page.locator('.v-overlay--active .v-list-item').filter({ hasText: /^\s*Solar first\s*$/ }).click();
+        await page.locator('.pi30-last-write .nrdb-ui-text-value').filter({ hasText: /Priorité de la source de charge → Solar first: confirmé par relecture$/ }).waitFor();
+        await screenshot(page, 'dashboard-fr', { fullPage: true });
         assert.deepEqual(page.pageErrors, []);
         await context.close();
     });

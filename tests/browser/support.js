@@ -80,11 +80,11 @@ function alive(pid) {
  * terminal's foreground job, so `ctrlC()` sends SIGINT to make and the demo together.
  * Resolves when the demo prints its dashboard URL.
  */
-async function startDemo({ name = 'demo', viaMake = true, dir = DEMO_DIR, makeVars = [] } = {}) {
+async function startDemo({ name = 'demo', viaMake = true, dir = DEMO_DIR, makeVars = [], extraArgs = [] } = {}) {
     const uiPort = await h.freePort();
     const workerBind = `tcp://127.0.0.1:${await h.freePort()}`;
     const simControl = `tcp://127.0.0.1:${await h.freePort()}`;
-    const args = ['--dir', dir, '--ui-port', String(uiPort), '--worker-bind', workerBind, '--sim-control', simControl];
+    const args = ['--dir', dir, '--ui-port', String(uiPort), '--worker-bind', workerBind, '--sim-control', simControl, ...extraArgs];
     const started = Date.now();
     const child = viaMake
         ? h.spawnLogged(name, 'make', ['--no-print-directory', 'demo', ...makeVars, `DEMO_ARGS=${args.join(' ')}`], { keepStdout: true, detached: true })

@@ -134,6 +134,26 @@ describe('French everywhere a French user looks', function () {
         }
     });
 
+    it('the demo dashboard has a French text for every label, title and word its flow shows', () => {
+        const root = path.join(PKG, '..', 'demo');
+        const flows = JSON.parse(fs.readFileSync(path.join(root, 'flows.json'), 'utf8'));
+        const fr = JSON.parse(fs.readFileSync(path.join(root, 'i18n', 'fr.json'), 'utf8'));
+        const shown = { 'ui-text': 'label', 'ui-chart': 'label', 'ui-dropdown': 'label', 'ui-gauge': 'title', 'ui-group': 'name', 'ui-page': 'name', 'ui-base': 'name' };
+        const missing = [];
+        for (const node of flows.filter((n) => shown[n.type])) {
+            const text = (fr.nodes[node.id] || {})[shown[node.type]];
+            if (!text) missing.push(`${node.id} ${shown[node.type]} "${node[shown[node.type]]}"`);
+        }
+        assert.deepEqual(missing, []);
+        const ids = new Set(flows.map((n) => n.id));
+        assert.deepEqual(Object.keys(fr.nodes).filter((id) => !ids.has(id)), [], 'no entry for a node that is gone');
+        const tab = flows.find((n) => n.id === 'pi30-demo-tab');
+        const words = JSON.parse(tab.env.find((e) => e.name === 'PI30_TEXT').value);
+        assert.deepEqual(Object.keys(fr.text).sort(), Object.keys(words).sort(), 'the same words in English and French');
+        assert.ok(Object.keys(fr.text.modes).length >= 8, 'the unit\'s modes');
+        assert.deepEqual(Object.keys(fr.settingNames).sort(), ['PCP', 'POP']);
+    });
+
     it('every catalogue command has a French description in the editor snapshot', () => {
         const snapshot = JSON.parse(read(PKG, 'resources', 'catalogue.json'));
         let count = 0;
