@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../e2e/harness');
-const { launchBrowser, openPage, screenshot, processesWith, alive, startDemo } = require('./support');
+const { launchBrowser, openPage, screenshot, processesWith, alive, startDemo, closeAll } = require('./support');
 
 const value = (page, css) => page.locator(`.${css} .nrdb-ui-text-value`).innerText();
 
@@ -37,14 +37,7 @@ describe('make demo: the live dashboard in headless Chromium', function () {
         if (this.currentTest.state === 'failed' && page) await screenshot(page, `failed-demo-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
     });
 
-    after(async function () {
-        if (browser) await browser.close();
-        if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
-            demo.ctrlC();
-            await demo.child.exited;
-        }
-        await h.stopAll();
-    });
+    after(() => closeAll({ browser, demo }));
 
     it('comes up with the worker on the paced simulator and prints the editor and dashboard URLs', async function () {
         const text = demo.output.join('\n');

@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../e2e/harness');
-const { launchBrowser, openPage, screenshot, startDemo } = require('./support');
+const { launchBrowser, openPage, screenshot, startDemo, closeAll } = require('./support');
 
 const PKG = path.join(h.ROOT, 'node-red-contrib-pi30');
 const TYPES = Object.keys(JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8'))['node-red'].nodes);
@@ -62,14 +62,7 @@ describe('node help rendered by the editor, and the editor in French', function 
         browser = await launchBrowser();
     });
 
-    after(async function () {
-        if (browser) await browser.close();
-        if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
-            demo.ctrlC();
-            await demo.child.exited;
-        }
-        await h.stopAll();
-    });
+    after(() => closeAll({ browser, demo }));
 
     it('every help file renders each property as a term with its type and its whole description', async function () {
         const page = await openPage(browser, demo.editor);

@@ -120,4 +120,14 @@ async function startDemo({ name = 'demo', viaMake = true, dir = DEMO_DIR, makeVa
     return demo;
 }
 
-module.exports = { launchBrowser, openPage, screenshot, processesWith, alive, startDemo, SCREENSHOTS, DEMO_DIR };
+/** After a suite: close the browser, Ctrl-C the demo if it still runs, stop what the harness started. */
+async function closeAll({ browser, demo }) {
+    if (browser) await browser.close();
+    if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
+        demo.ctrlC();
+        await demo.child.exited;
+    }
+    await h.stopAll();
+}
+
+module.exports = { launchBrowser, openPage, screenshot, processesWith, alive, startDemo, closeAll, SCREENSHOTS, DEMO_DIR };
