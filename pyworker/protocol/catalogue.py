@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..errors import UnknownCommandError
-from .descriptions_fr import DESCRIPTIONS_FR
+from .descriptions_fr import ARG_DESCRIPTIONS_FR, DESCRIPTIONS_FR
 
 FieldType = Literal["float", "int", "str", "enum", "flags", "bool"]
 ResponseKind = Literal["fields", "text", "bits", "qflag", "options", "ack", "serial20", "datetime"]
@@ -174,6 +174,8 @@ class Command:
             out["arg_help"] = self.arg_help
         if self.arg is not None:
             out["arg"] = self.arg.to_dict()
+            if self.name in ARG_DESCRIPTIONS_FR:
+                out["arg"]["description_fr"] = ARG_DESCRIPTIONS_FR[self.name]
         if self.readback is not None:
             out["readback"] = self.readback.to_dict()
         if self.kind == "setter":

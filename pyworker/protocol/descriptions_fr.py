@@ -1,8 +1,8 @@
 """French description of each catalogue command, keyed by command name.
 
 Served next to the English ``description`` (as ``description_fr``) so the Node-RED editor shows
-French users what a command does. Data only: a test checks that every command of every
-protocol has an entry here.
+French users what a command does, and likewise for the setters whose argument carries a
+description. Data only: a test checks that every command of every protocol has an entry here.
 """
 
 from collections.abc import Mapping
@@ -81,5 +81,16 @@ DESCRIPTIONS_FR: Mapping[str, str] = MappingProxyType(
         "PBATMAXDISC": "Régler le courant de décharge max. de la batterie (0 = désactivé)",
         "BTA": "Étalonnage de la tension batterie par pas de 0,05 V (-09..+09)",
         "PSAVE": "Enregistrer les réglages en EEPROM",
+    }
+)
+
+
+ARG_DESCRIPTIONS_FR: Mapping[str, str] = MappingProxyType(
+    {
+        "PE": "lettres ou noms d'options QFLAG, ex. 'a', 'buzzer', ['x', 'y'], {'buzzer': True}",
+        "PD": "lettres ou noms d'options QFLAG, ex. 'a', 'buzzer', ['x', 'y'], {'buzzer': True}",
+        "PBATCD": "3 chiffres 0/1 : décharge coupée, décharge coupée mais veille, charge",
+        "DAT": "AAAAMMJJHHMMSS (certains micrologiciels AAMMJJHHMMSS), une date et une heure valides",
+        "BTA": "+0n ou -0n (n = 0..9)",
     }
 )

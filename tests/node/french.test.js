@@ -29,7 +29,8 @@ function usedKeys() {
     const used = [];
     for (const type of TYPES) {
         const html = read(NODES, `${type}.html`);
-        const own = (key) => used.push([key.split('.')[0], key, `${type}.html`]);
+        // a key ending with '.' is a prefix completed at run time (checked by its own test)
+        const own = (key) => key.endsWith('.') || used.push([key.split('.')[0], key, `${type}.html`]);
         for (const m of html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^":]+)"/g)) own(m[1]);
         for (const m of html.matchAll(/(?:node|this)\._\('([^':]+)'/g)) own(m[1]);
         for (const m of html.matchAll(/'(pi30-[a-z]+\.[\w.-]+)'/g)) if (!/\.(svg|)$/.test(m[1])) own(m[1]); // not icons, not a prefix ('a.status.' + state)
@@ -131,6 +132,24 @@ describe('French everywhere a French user looks', function () {
             assert.equal(fr.sections, en.sections, `${type}: sections in fr and en-US`);
             assert.notEqual(fr.text, en.text);
             assert.match(fr.text, /\b(?:le|la|les|des|une?)\b/, `${type}: the fr help is French`);
+        }
+    });
+
+    it('every setter value hint the editor shows has an en-US and a fr text', () => {
+        const { setterValues } = require('../../node-red-contrib-pi30/lib/catalogue');
+        const snapshot = JSON.parse(read(PKG, 'resources', 'catalogue.json'));
+        const keys = new Set();
+        for (const cat of Object.values(snapshot.protocols)) {
+            for (const cmd of cat.commands.filter((c) => c.kind === 'setter')) {
+                const hint = setterValues(cmd);
+                if (hint.hintKey) keys.add(hint.hintKey);
+                // a hint from the catalogue itself comes with its French text
+                if (hint.hint && !hint.hintKey && ['flags', 'pattern'].includes(hint.kind)) assert.ok(hint.hint_fr, `${cmd.name}: hint_fr`);
+            }
+        }
+        assert.ok(keys.size >= 4, [...keys].join(', '));
+        for (const key of keys) {
+            for (const lang of LANGS) assert.ok(catalogue(lang, 'pi30-set')['pi30-set'].hint[key], `${lang} pi30-set.hint.${key}`);
         }
     });
 

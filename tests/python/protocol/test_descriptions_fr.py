@@ -3,7 +3,7 @@
 import pytest
 
 from pyworker.protocol import PROTOCOLS, get_catalogue
-from pyworker.protocol.descriptions_fr import DESCRIPTIONS_FR
+from pyworker.protocol.descriptions_fr import ARG_DESCRIPTIONS_FR, DESCRIPTIONS_FR
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -29,3 +29,13 @@ def test_french_descriptions_are_not_copies_of_the_english_ones() -> None:
 def test_the_served_catalogue_carries_description_fr(protocol: str) -> None:
     served = get_catalogue(protocol).to_dict()["commands"]
     assert all(c["description_fr"] == DESCRIPTIONS_FR[c["name"]] for c in served)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_every_setter_argument_description_has_a_french_one(protocol: str) -> None:
+    described = {c.name for c in get_catalogue(protocol).setters if c.arg and c.arg.description}
+    assert sorted(described - set(ARG_DESCRIPTIONS_FR)) == []
+    served = {
+        c["name"]: c["arg"] for c in get_catalogue(protocol).to_dict()["commands"] if "arg" in c
+    }
+    assert all(served[name]["description_fr"] == ARG_DESCRIPTIONS_FR[name] for name in described)
