@@ -211,10 +211,11 @@ function demoFlowFiles() {
 
 /**
  * What the dashboard's function nodes take from the worker's catalogue, as the tab's
- * environment: warning labels (QPIWS), setting names (the QPIRI field a setter reads back),
- * and whether the unit keeps day counters (QED / QLD).
+ * environment: warning labels (QPIWS, in the dashboard's language when the catalogue has it),
+ * setting names (the QPIRI field a setter reads back), and whether the unit keeps day counters
+ * (QED / QLD).
  */
-function catalogueEnv(catalogue) {
+function catalogueEnv(catalogue, lang) {
     const byName = new Map(catalogue.commands.map((c) => [c.name, c]));
     const fieldLabels = (name) => Object.fromEntries(((byName.get(name) || {}).fields || []).map((f) => [f.key, f.label]));
     const qpiri = fieldLabels('QPIRI');
@@ -224,7 +225,7 @@ function catalogueEnv(catalogue) {
         if (cmd && cmd.readback) settingNames[name] = qpiri[cmd.readback.field] || name;
     }
     return [
-        { name: 'PI30_LABELS', type: 'json', value: JSON.stringify(fieldLabels('QPIWS')) },
+        { name: 'PI30_LABELS', type: 'json', value: JSON.stringify({ ...fieldLabels('QPIWS'), ...(catalogue[`labels_${lang}`] || {}) }) },
         { name: 'PI30_SETTING_NAMES', type: 'json', value: JSON.stringify(settingNames) },
         { name: 'PI30_DAY_COUNTERS', type: 'bool', value: String(byName.has('QED') && byName.has('QLD')) },
     ];
@@ -264,7 +265,7 @@ async function demoFlow(opts) {
         if (node.wires) node.wires = node.wires.map((out) => out.filter((id) => !dropped.has(id)));
         if (node.type === 'pi30-inverter') Object.assign(node, { endpoint: opts.workerBind, protocol: opts.protocol });
         if (node.type === 'ui-dropdown' && (node.topic === 'POP' || node.topic === 'PCP')) node.options = choices(node.topic);
-        if (node.id === 'pi30-demo-tab') node.env = [...node.env.filter((e) => e.name === 'PI30_TEXT'), ...catalogueEnv(reply.catalogue)];
+        if (node.id === 'pi30-demo-tab') node.env = [...node.env.filter((e) => e.name === 'PI30_TEXT'), ...catalogueEnv(reply.catalogue, opts.lang)];
     }
     translate(kept, opts.lang);
     return kept;

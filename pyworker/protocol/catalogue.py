@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..errors import UnknownCommandError
-from .descriptions_fr import ARG_DESCRIPTIONS_FR, DESCRIPTIONS_FR
+from .descriptions_fr import ARG_DESCRIPTIONS_FR, DESCRIPTIONS_FR, FIELD_LABELS_FR
 
 FieldType = Literal["float", "int", "str", "enum", "flags", "bool"]
 ResponseKind = Literal["fields", "text", "bits", "qflag", "options", "ack", "serial20", "datetime"]
@@ -1425,9 +1425,11 @@ class Catalogue:
         raise UnknownCommandError(f"unknown command {text!r} for protocol {self.protocol}")
 
     def to_dict(self) -> dict[str, Any]:
+        keys = {f.key for c in self.commands.values() for f in c.fields}
         return {
             "protocol": self.protocol,
             "commands": [c.to_dict() for c in self.commands.values()],
+            "labels_fr": {k: v for k, v in FIELD_LABELS_FR.items() if k in keys},
         }
 
 

@@ -2,7 +2,8 @@
 
 Served next to the English ``description`` (as ``description_fr``) so the Node-RED editor shows
 French users what a command does, and likewise for the setters whose argument carries a
-description. Data only: a test checks that every command of every protocol has an entry here.
+description, and the labels of the warnings and faults (QPIWS) a dashboard shows. Data only: a
+test checks that every command, argument description and QPIWS field has an entry here.
 """
 
 from collections.abc import Mapping
@@ -92,5 +93,53 @@ ARG_DESCRIPTIONS_FR: Mapping[str, str] = MappingProxyType(
         "PBATCD": "3 chiffres 0/1 : décharge coupée, décharge coupée mais veille, charge",
         "DAT": "AAAAMMJJHHMMSS (certains micrologiciels AAMMJJHHMMSS), une date et une heure valides",
         "BTA": "+0n ou -0n (n = 0..9)",
+    }
+)
+
+
+FIELD_LABELS_FR: Mapping[str, str] = MappingProxyType(
+    {
+        "reserved_0": "Réservé 0",
+        "inverter_fault": "Défaut onduleur",
+        "bus_over_fault": "Défaut bus trop haut",
+        "bus_under_fault": "Défaut bus trop bas",
+        "bus_soft_fail_fault": "Défaut démarrage progressif du bus",
+        "line_fail_warning": "Alerte perte du réseau",
+        "opv_short_warning": "Alerte court-circuit de sortie",
+        "inverter_voltage_too_low_fault": "Défaut tension onduleur trop basse",
+        "inverter_voltage_too_high_fault": "Défaut tension onduleur trop haute",
+        "over_temperature_fault": "Défaut surchauffe",
+        "fan_locked_fault": "Défaut ventilateur bloqué",
+        "battery_voltage_too_high_fault": "Défaut tension batterie trop haute",
+        "battery_low_alarm_warning": "Alerte batterie faible",
+        "reserved_13": "Réservé 13",
+        "battery_under_shutdown_warning": "Alerte batterie sous le seuil de coupure",
+        "reserved_15": "Réservé 15",
+        "overload_fault": "Défaut surcharge",
+        "eeprom_fault": "Défaut EEPROM",
+        "inverter_over_current_fault": "Défaut surintensité onduleur",
+        "inverter_soft_fail_fault": "Défaut démarrage progressif onduleur",
+        "self_test_fail_fault": "Défaut autotest",
+        "op_dc_voltage_over_fault": "Défaut tension continue en sortie",
+        "battery_open_fault": "Défaut batterie déconnectée",
+        "current_sensor_fail_fault": "Défaut capteur de courant",
+        "battery_short_fault": "Défaut court-circuit batterie",
+        "power_limit_warning": "Alerte limitation de puissance",
+        "pv_voltage_high_warning": "Alerte tension PV trop haute",
+        "mppt_overload_fault": "Défaut surcharge MPPT",
+        "mppt_overload_warning": "Alerte surcharge MPPT",
+        "battery_too_low_to_charge_warning": "Alerte batterie trop faible pour charger",
+        "reserved_30": "Réservé 30",
+        "reserved_31": "Réservé 31",
+        "reserved_32": "Réservé 32",
+        "reserved_33": "Réservé 33",
+        "reserved_34": "Réservé 34",
+        "reserved_35": "Réservé 35",
+        "pv_loss_warning": "Alerte perte PV",
+        "battery_derating_warning": "Alerte batterie en limitation",
+        "battery_weak_31": "Batterie faible 31",
+        "battery_weak_32": "Batterie faible 32",
+        "battery_weak_33": "Batterie faible 33",
+        "battery_equalisation_warning": "Alerte égalisation batterie",
     }
 )

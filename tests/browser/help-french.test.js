@@ -147,7 +147,11 @@ describe('node help rendered by the editor, and the editor in French', function 
         await page.locator('.pi30-pcp-select .v-field').click();
         await page.locator('.v-overlay--active .v-list-item').filter({ hasText: /^\s*Solar first\s*$/ }).click();
         await page.locator('.pi30-last-write .nrdb-ui-text-value').filter({ hasText: /Priorité de la source de charge → Solar first: confirmé par relecture$/ }).waitFor();
+        // a warning on the unit, by its French label from the catalogue
+        await h.simCall(demo.simControl, { op: 'set_state', warnings: ['line_fail_warning'] });
+        await page.locator('.pi30-warnings .nrdb-ui-text-value').filter({ hasText: /^Alerte perte du réseau$/ }).waitFor({ timeout: 20000 });
         await screenshot(page, 'dashboard-fr', { fullPage: true });
+        await h.simCall(demo.simControl, { op: 'set_state', warnings: [] });
         assert.deepEqual(page.pageErrors, []);
         await context.close();
     });

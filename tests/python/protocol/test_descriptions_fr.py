@@ -3,7 +3,7 @@
 import pytest
 
 from pyworker.protocol import PROTOCOLS, get_catalogue
-from pyworker.protocol.descriptions_fr import ARG_DESCRIPTIONS_FR, DESCRIPTIONS_FR
+from pyworker.protocol.descriptions_fr import ARG_DESCRIPTIONS_FR, DESCRIPTIONS_FR, FIELD_LABELS_FR
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -39,3 +39,10 @@ def test_every_setter_argument_description_has_a_french_one(protocol: str) -> No
         c["name"]: c["arg"] for c in get_catalogue(protocol).to_dict()["commands"] if "arg" in c
     }
     assert all(served[name]["description_fr"] == ARG_DESCRIPTIONS_FR[name] for name in described)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_every_warning_and_fault_has_a_french_label(protocol: str) -> None:
+    keys = {f.key for f in get_catalogue(protocol).get("QPIWS").fields}
+    assert sorted(keys - set(FIELD_LABELS_FR)) == []
+    assert keys <= set(get_catalogue(protocol).to_dict()["labels_fr"])
