@@ -33,7 +33,7 @@ function usedKeys() {
         const own = (key) => key.endsWith('.') || used.push([key.split('.')[0], key, `${type}.html`]);
         for (const m of html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^":]+)"/g)) own(m[1]);
         for (const m of html.matchAll(/(?:node|this)\._\('([^':]+)'/g)) own(m[1]);
-        for (const m of html.matchAll(/'(pi30-[a-z]+\.[\w.-]+)'/g)) if (!/\.(svg|)$/.test(m[1])) own(m[1]); // not icons, not a prefix ('a.status.' + state)
+        for (const m of html.matchAll(/'(pi30-[a-z-]+\.[\w.-]+)'/g)) if (!/\.(svg|)$/.test(m[1])) own(m[1]); // not icons, not a prefix ('a.status.' + state)
     }
     const code = [...TYPES.map((t) => path.join(NODES, `${t}.js`)), ...fs.readdirSync(path.join(PKG, 'lib')).map((f) => path.join(PKG, 'lib', f))];
     for (const file of code) {
