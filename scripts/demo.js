@@ -21,7 +21,8 @@ const h = require('../tests/e2e/harness');
 
 const NODE_RED = 'node-red@~4.1.15';
 const DASHBOARD = '@flowfuse/node-red-dashboard@^1.31.0';
-const DEMO_DIR = path.join(h.ROOT, 'demo');
+const FLOW_FILE = path.join(h.ROOT, 'demo', 'flows.json');
+const I18N_DIR = path.join(h.ROOT, 'demo', 'i18n'); // the dashboard in other languages (--lang)
 const EXIT_ALREADY_RUNNING = 3; // a demo already runs in that directory
 
 function options(argv) {
@@ -45,7 +46,7 @@ function options(argv) {
     if (!['PI30', 'PI30MAX'].includes(protocol)) throw new Error(`--protocol must be PI30 or PI30MAX, not ${values.protocol}`);
     const dir = path.resolve(values.dir);
     const lang = values.lang.toLowerCase();
-    if (lang !== 'en' && !fs.existsSync(path.join(DEMO_DIR, 'i18n', `${lang}.json`))) {
+    if (lang !== 'en' && !fs.existsSync(path.join(I18N_DIR, `${lang}.json`))) {
         throw new Error(`--lang: no demo/i18n/${lang}.json (en is built in)`);
     }
     return {
@@ -203,10 +204,45 @@ function portInUse(port) {
     });
 }
 
-/** Every flow file of demo/: flows.json (the dashboard) first, then any other tab (*.json). */
-function demoFlowFiles() {
-    const others = fs.readdirSync(DEMO_DIR).filter((f) => f.endsWith('.json') && f !== 'flows.json').sort();
-    return ['flows.json', ...others].map((f) => path.join(DEMO_DIR, f));
+/**
+ * Extra tabs (demo/*-panel.json, e.g. the Tempo panel) after the main flow, their dashboard
+ * pages on the main flow's dashboard and theme, their queries on its inverter.
+ */
+function withPanels(flows) {
+    const first = (type) => (flows.find((n) => n.type === type) || {}).id;
+    const refs = { ui: first('ui-base'), theme: first('ui-theme'), inverter: first('pi30-inverter') };
+    const dir = path.dirname(FLOW_FILE);
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('-panel.json')).sort()) {
+        for (const node of JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))) {
+            if (node.type === 'ui-page') Object.assign(node, { ui: refs.ui, theme: refs.theme });
+            if (node.inverter) node.inverter = refs.inverter;
+            flows.push(node);
+        }
+    }
+    return flows;
+}
+
+/** The demo flow, pointed at our worker, its dropdowns filled from the worker's own catalogue. */
+async function demoFlow(opts) {
+    const flows = withPanels(JSON.parse(fs.readFileSync(FLOW_FILE, 'utf8')));
+    const reply = await h.zmqCall(opts.workerBind, { op: 'catalogue' });
+    if (!reply.ok) throw new Error(`the worker's catalogue: ${reply.error.code}: ${reply.error.message}`);
+    const choices = (name) => {
+        const cmd = reply.catalogue.commands.find((c) => c.name === name);
+        return Object.values(cmd.arg.choices).map((label) => ({ label, value: label, type: 'str' }));
+    };
+    // a classic PI30 unit has no QPIGS2 (PV2): leave out the queries its catalogue lacks
+    const known = new Set(reply.catalogue.commands.map((c) => c.name));
+    const dropped = new Set(flows.filter((n) => n.type === 'pi30-query' && n.command && !known.has(n.command)).map((n) => n.id));
+    const kept = flows.filter((n) => !dropped.has(n.id));
+    for (const node of kept) {
+        if (node.wires) node.wires = node.wires.map((out) => out.filter((id) => !dropped.has(id)));
+        if (node.type === 'pi30-inverter') Object.assign(node, { endpoint: opts.workerBind, protocol: opts.protocol });
+        if (node.type === 'ui-dropdown' && (node.topic === 'POP' || node.topic === 'PCP')) node.options = choices(node.topic);
+        if (node.id === 'pi30-demo-tab') node.env = [...node.env.filter((e) => e.name === 'PI30_TEXT'), ...catalogueEnv(reply.catalogue, opts.lang)];
+    }
+    translate(kept, opts.lang);
+    return kept;
 }
 
 /**
@@ -237,7 +273,7 @@ function catalogueEnv(catalogue, lang) {
  */
 function translate(flows, lang) {
     if (lang === 'en') return;
-    const dict = JSON.parse(fs.readFileSync(path.join(DEMO_DIR, 'i18n', `${lang}.json`), 'utf8'));
+    const dict = JSON.parse(fs.readFileSync(path.join(I18N_DIR, `${lang}.json`), 'utf8'));
     for (const node of flows) {
         if (dict.nodes[node.id]) Object.assign(node, dict.nodes[node.id]);
         if (node.id !== 'pi30-demo-tab') continue;
@@ -246,29 +282,6 @@ function translate(flows, lang) {
             if (entry.name === 'PI30_SETTING_NAMES') entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.settingNames });
         }
     }
-}
-
-/** The demo flows, pointed at our worker, the dashboard filled from the worker's own catalogue. */
-async function demoFlow(opts) {
-    const flows = demoFlowFiles().flatMap((file) => JSON.parse(fs.readFileSync(file, 'utf8')));
-    const reply = await h.zmqCall(opts.workerBind, { op: 'catalogue' });
-    if (!reply.ok) throw new Error(`the worker's catalogue: ${reply.error.code}: ${reply.error.message}`);
-    const choices = (name) => {
-        const cmd = reply.catalogue.commands.find((c) => c.name === name);
-        return Object.values(cmd.arg.choices).map((label) => ({ label, value: label, type: 'str' }));
-    };
-    // a classic PI30 unit has no QPIGS2 (PV2): leave out the queries its catalogue lacks
-    const known = new Set(reply.catalogue.commands.map((c) => c.name));
-    const dropped = new Set(flows.filter((n) => n.type === 'pi30-query' && n.command && !known.has(n.command)).map((n) => n.id));
-    const kept = flows.filter((n) => !dropped.has(n.id));
-    for (const node of kept) {
-        if (node.wires) node.wires = node.wires.map((out) => out.filter((id) => !dropped.has(id)));
-        if (node.type === 'pi30-inverter') Object.assign(node, { endpoint: opts.workerBind, protocol: opts.protocol });
-        if (node.type === 'ui-dropdown' && (node.topic === 'POP' || node.topic === 'PCP')) node.options = choices(node.topic);
-        if (node.id === 'pi30-demo-tab') node.env = [...node.env.filter((e) => e.name === 'PI30_TEXT'), ...catalogueEnv(reply.catalogue, opts.lang)];
-    }
-    translate(kept, opts.lang);
-    return kept;
 }
 
 const logSizesAtStart = {};
