@@ -62,6 +62,13 @@ describe('node help rendered by the editor, and the editor in French', function 
         browser = await launchBrowser();
     });
 
+    afterEach(async function () {
+        if (this.currentTest.state !== 'failed' || !browser) return;
+        for (const [i, ctx] of browser.contexts().entries()) {
+            for (const [j, p] of ctx.pages().entries()) await screenshot(p, `failed-help-french-${i}-${j}`, { fullPage: true });
+        }
+    });
+
     after(() => closeAll({ browser, demo }));
 
     it('every help file renders each property as a term with its type and its whole description', async function () {
@@ -144,9 +151,22 @@ describe('node help rendered by the editor, and the editor in French', function 
         await page.locator('.pi30-link .nrdb-ui-text-value').filter({ hasText: /^connecté - / }).waitFor();
         await page.locator('.pi30-mode .nrdb-ui-text-value').filter({ hasText: /^(Batterie|Réseau)$/ }).waitFor();
         assert.match(await page.locator('.pi30-flow-svg svg').textContent(), /Réseau.*Conso\..*Batterie/s);
-        await page.locator('.pi30-pcp-select .v-field').click();
-        await page.locator('.v-overlay--active .v-list-item').filter({ hasText: /^\s*Solar first\s*$/ }).click();
+        // a click on a menu item still opening can be lost on a loaded machine: a user clicks
+        // again; the write itself is checked below and in the audit log
+        const writesBefore = (await h.zmqCall(demo.workerBind, { op: 'health' })).counters.setters;
+        await h.waitFor(async () => {
+            await page.locator('.pi30-pcp-select .v-field').click();
+            const item = page.locator('.v-overlay--active .v-list-item').filter({ hasText: /^\s*Solar first\s*$/ });
+            await item.waitFor();
+            await h.sleep(300); // the menu's opening transition
+            await item.click();
+            const written = await page.locator('.pi30-last-write .nrdb-ui-text-value').filter({ hasText: /Solar first/ })
+                .waitFor({ timeout: 5000 }).then(() => true, () => false);
+            if (!written) await page.keyboard.press('Escape');
+            return written;
+        }, { what: 'the dashboard to take the choice', timeoutMs: 60000, intervalMs: 100 });
         await page.locator('.pi30-last-write .nrdb-ui-text-value').filter({ hasText: /Priorité de la source de charge → Solar first: confirmé par relecture$/ }).waitFor();
+        assert.equal((await h.zmqCall(demo.workerBind, { op: 'health' })).counters.setters, writesBefore + 1, 'one write');
         // a warning on the unit, by its French label from the catalogue
         await h.simCall(demo.simControl, { op: 'set_state', warnings: ['line_fail_warning'] });
         await page.locator('.pi30-warnings .nrdb-ui-text-value').filter({ hasText: /^Alerte perte du réseau$/ }).waitFor({ timeout: 20000 });
