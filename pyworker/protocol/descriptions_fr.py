@@ -50,6 +50,10 @@ DESCRIPTIONS_FR: Mapping[str, str] = MappingProxyType(
         "QOPPT": "Priorité de la source de sortie par heure",
         "QCHPT": "Priorité de la source de charge par heure",
         "QLED": "Réglages de la LED RVB",
+        "ENERGY": (
+            "Totaux d'énergie en kWh pour le tableau Énergie (tous intégrés par le worker à partir "
+            "de QPIGS) ; répondu par le worker, conservés à ses redémarrages"
+        ),
         "POP": "Régler la priorité de la source de sortie",
         "PCP": "Régler la priorité de la source de charge",
         "PPCP": "Régler la priorité de charge de l'unité parallèle m (m + 00..03)",
