@@ -21,7 +21,9 @@ const LANGS = ['en-US', 'fr'];
 function helpSource(lang, type) {
     const file = fs.readFileSync(path.join(PKG, 'nodes', 'locales', lang, `${type}.html`), 'utf8');
     const markdown = /<script type="text\/markdown" data-help-name="[^"]+">\n([\s\S]*?)<\/script>/.exec(file)[1];
-    const plain = (s) => s.replace(/\*\*|[*`]/g, '').replace(/\s+/g, ' ').trim();
+    // the text a reader sees: emphasis marks gone, code spans kept as written
+    const plain = (s) => s.split('`').map((part, i) => (i % 2 ? part : part.replace(/\*\*|\*/g, ''))).join('')
+        .replace(/\s+/g, ' ').trim();
     const properties = markdown.split('\n').filter((l) => l.startsWith(':')).map((line) => {
         const m = /^:\s*(.+?)\s*\(([^()]+)\)\s*:\s*(.*)$/.exec(line);
         assert.ok(m, `${lang}/${type}.html: "${line}" has the shape ": name (type) : description"`);
@@ -109,7 +111,13 @@ describe('node help rendered by the editor, and the editor in French', function 
         const category = page.locator('#red-ui-palette-container-PI30');
         await category.locator('.red-ui-palette-node').first().waitFor({ state: 'attached' });
         const labels = (await category.locator('.red-ui-palette-label').allTextContents()).map((l) => l.replace(/\s+/g, ' ').trim()).sort();
-        assert.deepEqual(labels, ['lecture', 'planificateur Tempo', 'réglage', 'santé']);
+        // every PI30 node of the palette, each by its fr catalogue's palette label
+        const expected = TYPES.map((type) => {
+            const file = path.join(PKG, 'nodes', 'locales', 'fr', `${type}.json`);
+            return JSON.parse(fs.readFileSync(file, 'utf8'))[type].paletteLabel;
+        }).filter(Boolean).sort();
+        assert.deepEqual(labels, expected);
+        assert.ok(labels.includes('planificateur Tempo') && labels.includes('lecture'), labels.join(', '));
 
         // the demo's link node: its status word comes from the fr catalogue
         const healthStatus = page.locator('[id="pi30-demo-health"] .red-ui-flow-node-status-label');
