@@ -1432,6 +1432,7 @@ def _setters(max_variant: bool) -> list[Command]:
 class Catalogue:
     protocol: str
     commands: dict[str, Command] = field(default_factory=dict)
+    profile: str = "generic"  # the device profile applied (pyworker.protocol.profiles)
 
     def __post_init__(self) -> None:
         # Longest names first so QPIGS2 wins over QPIGS, QPGS over QPI, POPLG over POP.
@@ -1492,6 +1493,7 @@ class Catalogue:
         keys = {f.key for c in self.commands.values() for f in c.fields}
         return {
             "protocol": self.protocol,
+            "profile": self.profile,
             "commands": [c.to_dict() for c in self.commands.values()],
             "labels_fr": {k: v for k, v in FIELD_LABELS_FR.items() if k in keys},
         }
