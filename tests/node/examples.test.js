@@ -228,6 +228,36 @@ describe('examples', function () {
         assert.deepEqual(unexpectedErrors(), []);
     });
 
+    it('Start here needs nothing but this package: core and pi30 nodes; it reads, sets by label and reports the link', async () => {
+        const coreTypes = new Set(['tab', 'inject', 'debug', 'catch', 'comment', 'change', 'switch', 'function']);
+        const foreign = readExample('Start here.json').filter((n) => !coreTypes.has(n.type) && !n.type.startsWith('pi30-'));
+        assert.deepEqual(foreign.map((n) => n.type), []);
+        const flow = await loadExample('Start here.json');
+        const byName = (name) => flow.find((n) => n.name === name);
+        const status = collector(helper.getNode(byName('status').id));
+        const confirmed = collector(helper.getNode(byName('what the inverter confirmed').id));
+        const link = collector(helper.getNode(byName('link OK').id));
+        helper.getNode(byName('every 10 s').id).receive({});
+        assert.equal(typeof (await status.until(1))[0].payload.battery_voltage, 'number');
+        helper.getNode(byName('Solar first').id).receive({ payload: 'Solar first' });
+        const set = (await confirmed.until(1))[0].payload;
+        assert.equal(set.ok, true);
+        assert.equal(set.command, 'POP');
+        assert.equal((await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority, 'Solar first');
+        helper.getNode(flow.find((n) => n.type === 'pi30-health').id).receive({});
+        await waitFor(() => link.received.some((m) => m.payload === true), { what: 'link OK' });
+        await worker.request({ op: 'set', command: 'POP', value: 'SBU first' });
+        assert.deepEqual(unexpectedErrors(), []);
+    });
+
+    // importing a flow with unknown node types stops every flow: the companion comes first
+    for (const file of examples.filter((f) => readExample(f).some((n) => /^(ha-|server|api-)/.test(n.type)))) {
+        it(`${file.replace(/\.json$/, '')}: a comment names the companion package to install first`, () => {
+            const comments = readExample(file).filter((n) => n.type === 'comment').map((n) => `${n.name}\n${n.info}`);
+            assert.ok(comments.some((c) => /Install node-red-contrib-home-assistant-websocket first/.test(c)), comments.join('\n---\n'));
+        });
+    }
+
     it('Every field to Home Assistant (MQTT): readings reach mqtt out as discovery and states; a command from mqtt in reaches pi30-set', async () => {
         const flow = await loadExample('Every field to Home Assistant (MQTT).json');
         const ha = flow.find((n) => n.type === 'pi30-ha-mqtt');
