@@ -196,7 +196,7 @@ module.exports = function (RED) {
         function evaluate(send, inputMsg) {
             if (!followUnit()) {
                 // writing the generic labels could be refused, or mean another mode on this unit
-                node.status({ fill: 'grey', shape: 'ring', text: 'waiting for the unit’s choices' });
+                node.status({ fill: 'grey', shape: 'ring', text: statusKey('pi30-tempo', 'waitingUnit') });
                 return;
             }
             const now = planner.now();
