@@ -25,13 +25,10 @@ const COLOUR_WORDS = {
     red: 'red', rouge: 'red', 3: 'red', tempo_rouge: 'red',
 };
 
-// The setting labels come from the catalogue (the snapshot generated from the Python one).
+// The setting labels come from the catalogue (the snapshot generated from the Python one, or
+// the unit's own as its worker serves it: useCatalogue). The planner thinks in the generic
+// labels below and writes each setting with the label the unit gives the same meaning.
 const SNAPSHOT = require('../resources/catalogue.json');
-
-function choices(command) {
-    const cmd = SNAPSHOT.protocols.PI30.commands.find((c) => c.name === command);
-    return cmd.arg.choices;
-}
 
 /** The values a setter accepts per the catalogue (the unit's own list comes from QMUCHGCR). */
 function allowedValues(command) {
@@ -39,10 +36,44 @@ function allowedValues(command) {
     return [...cmd.arg.values];
 }
 
-const POP = choices('POP');
-const PCP = choices('PCP');
-const OUTPUT = { utility: POP['00'], solar: POP['01'], sbu: POP['02'] };
-const CHARGER = { utility: PCP['00'], solar: PCP['01'], both: PCP['02'], solarOnly: PCP['03'] };
+const CHOICE_SETTERS = ['POP', 'PCP'];
+
+/**
+ * For each choice setter of a catalogue ({commands: [...]}, as served): its labels by meaning
+ * key and the meaning of each label (lower case). The meanings are served data (the Python
+ * catalogue's CHOICE_MEANINGS); labels without one are left out.
+ */
+function choicesByMeaning(...catalogues) {
+    const out = {};
+    for (const command of CHOICE_SETTERS) {
+        const unit = { byMeaning: {}, meaningOf: {} };
+        for (const catalogue of catalogues) {
+            const cmd = catalogue.commands.find((c) => c.name === command);
+            const arg = (cmd && cmd.arg) || {};
+            for (const [code, meaning] of Object.entries(arg.meanings || {})) {
+                const label = (arg.choices || {})[code];
+                if (label === undefined) continue;
+                if (!(meaning in unit.byMeaning)) unit.byMeaning[meaning] = label;
+                unit.meaningOf[label.toLowerCase()] = meaning;
+            }
+        }
+        out[command] = unit;
+    }
+    return out;
+}
+
+// Either generic variant's labels are understood (PI30 first: the planner's own labels).
+const GENERIC = choicesByMeaning(SNAPSHOT.protocols.PI30, SNAPSHOT.protocols.PI30MAX);
+// A unit without a meaning uses the one of the same effect: with no "Utility first" charger
+// (LV6548, VM II, MKS2-7200), "Solar + Utility" charges from the grid at night just the same,
+// the grid's share bounded by MUCHGC.
+const STAND_INS = { PCP: { utility: ['solar_utility'] } };
+
+const OUTPUT = { utility: GENERIC.POP.byMeaning.utility, solar: GENERIC.POP.byMeaning.solar, sbu: GENERIC.POP.byMeaning.sbu };
+const CHARGER = {
+    utility: GENERIC.PCP.byMeaning.utility, solar: GENERIC.PCP.byMeaning.solar,
+    both: GENERIC.PCP.byMeaning.solar_utility, solarOnly: GENERIC.PCP.byMeaning.solar_only,
+};
 
 const DEFAULTS = {
     capacityKwh: 10,            // usable battery energy between 0 and 100 % SOC
@@ -483,7 +514,7 @@ class TempoPlanner {
                 start: new Date(h.start).toISOString(), wall: new Date(h.wall).toISOString().slice(0, 16),
                 colour: h.colour, offPeak: h.offPeak, priceEur: h.priceEur,
                 pvKwh: round3(h.pvKwh), loadKwh: round3(h.loadKwh), soc: round1(st.soc), socEnd: round1(st.socEnd),
-                output: st.output === 'sbu' ? OUTPUT.sbu : OUTPUT.utility, gridChargeA: st.currentA,
+                output: this.unitValue('POP', st.output === 'sbu' ? OUTPUT.sbu : OUTPUT.utility), gridChargeA: st.currentA,
                 gridKwh: round3(st.gridKwh), costEur: round3(st.energyEur + st.wearEur), noAutomationEur: round3(baselineHour[i]),
                 reason: hourReason(h, st),
             };
@@ -567,9 +598,11 @@ class TempoPlanner {
             }
             this.writesByDay[setting] = { day, count: today + 1 };
             this.lastSent[setting] = { value, at: t.at };
-            changes.push({ setting, command, value });
+            changes.push({ setting, command, value: this.unitValue(command, value) });
         }
-        return { decision, changes, held };
+        // the decision as the unit will show it (the plan itself keeps the generic labels)
+        const shown = { ...decision, output: this.unitValue('POP', decision.output), charger: this.unitValue('PCP', decision.charger) };
+        return { decision: shown, changes, held };
     }
 
     /**
@@ -593,6 +626,37 @@ class TempoPlanner {
             reason: `The unit fell back to the grid on SBU with ${fmt(this.inputs.soc.value, 0)} % SOC: ` +
                 `Utility first for a moment, then SBU again to put it back on the battery`,
         };
+    }
+
+    /**
+     * Write settings with the unit's own labels from now on: `catalogue` as the worker serves
+     * it for the identified unit ({commands: [...]}, with each choice's meaning). What was sent
+     * is forgotten when the labels change, so the settings are written again the unit's way.
+     * Returns whether the labels changed.
+     */
+    useCatalogue(catalogue) {
+        const unit = catalogue && Array.isArray(catalogue.commands) ? choicesByMeaning(catalogue) : null;
+        const changed = JSON.stringify(unit) !== JSON.stringify(this.unit || null);
+        this.unit = unit;
+        if (changed) this.resetSent();
+        return changed;
+    }
+
+    /**
+     * The label the unit gives to what `value` (a label of any variant or of the unit) means,
+     * or a stand-in of the same effect; `value` itself when the unit or the meaning is unknown
+     * (the worker then refuses it with the unit's own choices).
+     */
+    unitValue(command, value) {
+        const unit = this.unit && this.unit[command];
+        if (!unit || typeof value !== 'string') return value;
+        const key = value.toLowerCase();
+        const meaning = unit.meaningOf[key] || GENERIC[command].meaningOf[key];
+        if (!meaning) return value;
+        for (const m of [meaning, ...((STAND_INS[command] || {})[meaning] || [])]) {
+            if (unit.byMeaning[m] !== undefined) return unit.byMeaning[m];
+        }
+        return value;
     }
 
     /** Forget what was sent (e.g. after the inverter was changed by hand). */
@@ -656,4 +720,4 @@ function mergeConfig(base, over) {
     return out;
 }
 
-module.exports = { TempoPlanner, DEFAULTS, OUTPUT, CHARGER, normaliseColour, parseBool, toKwh, wallClock };
+module.exports = { TempoPlanner, DEFAULTS, OUTPUT, CHARGER, choicesByMeaning, normaliseColour, parseBool, toKwh, wallClock };

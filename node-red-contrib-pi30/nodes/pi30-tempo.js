@@ -175,7 +175,30 @@ module.exports = function (RED) {
             return used;
         }
 
+        // The unit's own catalogue (its device profile's choices), held by the config node:
+        // the planner writes each setting with the unit's label for its meaning.
+        const inverter = config.inverter ? RED.nodes.getNode(config.inverter) : null;
+        let catalogueSeen = null;
+        /** True when the settings can be written the unit's way (or no inverter is set). */
+        function followUnit() {
+            if (!inverter) return true;
+            const live = inverter.liveCatalogue;
+            if (!live) return false;
+            if (live !== catalogueSeen) {
+                catalogueSeen = live;
+                if (planner.useCatalogue({ commands: live.commands })) {
+                    node.log(`settings follow the unit's profile ${live.profile || 'generic'}`);
+                }
+            }
+            return true;
+        }
+
         function evaluate(send, inputMsg) {
+            if (!followUnit()) {
+                // writing the generic labels could be refused, or mean another mode on this unit
+                node.status({ fill: 'grey', shape: 'ring', text: statusKey('pi30-tempo', 'waitingUnit') });
+                return;
+            }
             const now = planner.now();
             const { decision, changes, held } = planner.plan(now);
             const { plan, ...withoutPlan } = decision;   // the plan goes out on its own output
@@ -237,6 +260,17 @@ module.exports = function (RED) {
             }
         });
 
+        // a new catalogue (the worker identified the unit, or another one) is applied at once
+        const unitTimer = inverter ? setInterval(() => {
+            if (inverter.liveCatalogue && inverter.liveCatalogue !== catalogueSeen) {
+                try {
+                    evaluate((msgs) => node.send(msgs));
+                } catch (err) {
+                    node.error(err);
+                }
+            }
+        }, 1000) : null;
+
         const timer = setInterval(() => {
             try {
                 evaluate((msgs) => node.send(msgs));
@@ -247,6 +281,7 @@ module.exports = function (RED) {
 
         node.on('close', (removed, done) => {
             clearInterval(timer);
+            if (unitTimer) clearInterval(unitTimer);
             if (!removed) saveProfile();
             done();
         });

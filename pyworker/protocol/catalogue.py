@@ -88,6 +88,30 @@ class Readback:
         return {"query": self.query, "field": self.field}
 
 
+# What a priority label means, whatever code or wording a unit gives it: a stable key for
+# programs that choose a setting by meaning (the Tempo planner asks for "grid charging", not
+# for the label "Utility first", which some units lack). Labels not listed mean nothing known.
+CHOICE_MEANINGS: dict[str, str] = {
+    "utility first": "utility",
+    "utility solar battery": "utility",
+    "solar first": "solar",
+    "solar utility battery": "solar",
+    "sbu first": "sbu",
+    "solar battery utility": "sbu",
+    "solar + utility": "solar_utility",
+    "only solar charging permitted": "solar_only",
+}
+
+
+def choice_meanings(choices: Mapping[str, str]) -> dict[str, str]:
+    """Code -> meaning key for the choices whose label has a known meaning."""
+    return {
+        code: CHOICE_MEANINGS[label.lower()]
+        for code, label in choices.items()
+        if label.lower() in CHOICE_MEANINGS
+    }
+
+
 @dataclass(frozen=True)
 class ArgRule:
     """How a setter's argument is validated and formatted.
@@ -144,6 +168,9 @@ class ArgRule:
                 out[name] = value
         if self.choices is not None:
             out["choices"] = dict(self.choices)
+            meanings = choice_meanings(self.choices)
+            if meanings:
+                out["meanings"] = meanings
         if self.aliases:
             out["aliases"] = dict(self.aliases)
         if self.values is not None:

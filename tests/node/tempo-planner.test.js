@@ -298,3 +298,44 @@ describe('tempo planner: optimising strategy', function () {
         assert.ok(held.held.includes('output_source_priority'), JSON.stringify(held));
     });
 });
+
+describe('tempo planner: the unit’s own choices', function () {
+    // catalogues as the worker serves them: labels per code, each with its meaning key
+    const served = (pop, pcp) => ({
+        commands: [
+            { name: 'POP', kind: 'setter', arg: { kind: 'choice', choices: pop[0], meanings: pop[1] } },
+            { name: 'PCP', kind: 'setter', arg: { kind: 'choice', choices: pcp[0], meanings: pcp[1] } },
+        ],
+    });
+    const lv6548 = served(
+        [{ '00': 'Utility Solar Battery', '01': 'Solar Utility Battery', '02': 'Solar Battery Utility' }, { '00': 'utility', '01': 'solar', '02': 'sbu' }],
+        [{ '00': 'Solar first', '01': 'Solar + Utility', '02': 'Only solar charging permitted' }, { '00': 'solar', '01': 'solar_utility', '02': 'solar_only' }],
+    );
+
+    it('writes each setting with the unit’s label for its meaning; grid charging as Solar + Utility without Utility first', function () {
+        const p = planner();
+        assert.equal(p.useCatalogue(lv6548), true);
+        const t = at('2026-01-14T22:10');
+        feed(p, t, { tomorrow: 'red', forecastTomorrow: 3.1, soc: 40 });
+        const { decision, changes } = p.plan(t);
+        assert.equal(decision.mode, 'charge');
+        assert.deepEqual(changes.map((c) => [c.command, c.value]), [
+            ['POP', 'Utility Solar Battery'], ['PCP', 'Solar + Utility'], ['MUCHGC', 20]]);
+        assert.equal(decision.charger, 'Solar + Utility');
+        // the node's configured labels (generic ones) are written the unit's way too
+        assert.equal(p.unitValue('POP', 'SBU first'), 'Solar Battery Utility');
+        assert.equal(p.unitValue('PCP', 'Only solar charging permitted'), 'Only solar charging permitted');
+        assert.equal(p.unitValue('PCP', 'Undefined'), 'Undefined', 'a label with no known meaning is passed as it is');
+    });
+
+    it('a new unit catalogue makes the settings be written again, the unit’s way', function () {
+        const p = planner();
+        const t = at('2026-01-14T22:10');
+        feed(p, t, { tomorrow: 'red', forecastTomorrow: 3.1, soc: 40 });
+        assert.deepEqual(p.plan(t).changes.map((c) => c.value), ['Utility first', 'Utility first', 20]);
+        assert.equal(p.useCatalogue(lv6548), true);
+        assert.equal(p.useCatalogue(lv6548), false, 'the same catalogue changes nothing');
+        const later = at('2026-01-14T22:11');
+        assert.deepEqual(p.plan(later).changes.map((c) => c.value), ['Utility Solar Battery', 'Solar + Utility', 20]);
+    });
+});

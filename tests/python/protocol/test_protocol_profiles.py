@@ -336,3 +336,44 @@ def test_cli_identify_prints_a_bug_report_ready_json() -> None:
     missing = run_cli("identify", "--port", "/dev/nonexistent-pi30")
     assert missing.returncode == 1
     assert json.loads(missing.stdout)["error"]["code"] == "PORT_UNAVAILABLE"
+
+
+@pytest.mark.parametrize(
+    ("protocol", "profile", "pop", "pcp"),
+    [
+        ("PI30", None, {"utility": "00", "sbu": "02"}, {"utility": "00", "solar_only": "03"}),
+        (
+            "PI30",
+            "vmii",
+            {"utility": "00", "sbu": "01"},
+            {"solar_utility": "01", "solar_only": "02"},
+        ),
+        (
+            "PI30MAX",
+            "lv6548",
+            {"utility": "00", "sbu": "02"},
+            {"solar_utility": "01", "solar_only": "02"},
+        ),
+        (
+            "PI30MAX",
+            "mks2-7200",
+            {"utility": "00", "sbu": "02"},
+            {"solar_utility": "02", "solar_only": "03"},
+        ),
+    ],
+)
+def test_served_choices_carry_their_meaning_per_unit(
+    protocol: str, profile: str | None, pop: dict[str, str], pcp: dict[str, str]
+) -> None:
+    """Programs choose settings by meaning: each unit's own code for it is served with it."""
+    catalogue = catalogue_for(protocol, profile)
+    for name, expected in (("POP", pop), ("PCP", pcp)):
+        rule = catalogue.commands[name].arg
+        assert rule is not None
+        served = rule.to_dict()
+        by_meaning = {meaning: code for code, meaning in served["meanings"].items()}
+        for meaning, code in expected.items():
+            assert by_meaning[meaning] == code
+        assert set(served["meanings"]) <= set(served["choices"])
+    pcp_meanings = catalogue.commands["PCP"].arg.to_dict()["meanings"]  # type: ignore[union-attr]
+    assert ("utility" in pcp_meanings.values()) == (profile in (None, "generic"))
