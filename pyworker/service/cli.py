@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import Pi30Error
+from ..output import add_format_option, chosen_format, table
 from ..protocol import PROTOCOLS
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -96,7 +97,7 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser(
         "request",
-        help="send one request to a running worker and print the reply as JSON",
+        help="send one request to a running worker and print the reply",
         description="Exit 0 when the reply is ok, 1 when it is an error reply, 2 when no "
         "reply came (worker not running, wrong endpoint, or a CURVE key it does not accept).",
     )
@@ -122,6 +123,13 @@ def register(subparsers: Any) -> None:
         help="the worker's public key (Z85 or its .key file)",
     )
     p.add_argument("--curve-secret-key", metavar="FILE", help="our .key_secret file")
+    p.add_argument(
+        "--connect-timeout-ms",
+        type=float,
+        default=3000,
+        help="give up this soon when nothing answers on the endpoint (default 3000)",
+    )
+    add_format_option(p)
     p.set_defaults(func=_cmd_request)
 
     p = subparsers.add_parser(
@@ -183,16 +191,21 @@ def _request_value(text: str | None) -> Any:
 
 def _cmd_request(args: argparse.Namespace) -> int:
     from .client import NoReplyError, WorkerClient
+    from .reachability import probe
     from .security import SecurityError
+
+    fmt = chosen_format(args.format)
+
+    def show(reply: dict[str, Any]) -> None:
+        # piped: the same one-line JSON as always
+        print(
+            json.dumps(reply, ensure_ascii=False, default=repr) if fmt == "json" else table(reply)
+        )
 
     fields: dict[str, Any] = {}
     if args.op in ("query", "set"):
         if not args.command:
-            print(
-                json.dumps(
-                    {"error": {"code": "INVALID_REQUEST", "message": f"{args.op} needs a COMMAND"}}
-                )
-            )
+            show({"error": {"code": "INVALID_REQUEST", "message": f"{args.op} needs a COMMAND"}})
             return 1
         fields["command"] = args.command
     if args.timeout_ms is not None:
@@ -213,15 +226,25 @@ def _cmd_request(args: argparse.Namespace) -> int:
             args.connect, server_key=args.curve_server_key, secret_key=args.curve_secret_key
         )
     except (SecurityError, ValueError) as exc:
-        print(json.dumps({"error": {"code": "INVALID_REQUEST", "message": str(exc)}}))
+        show({"error": {"code": "INVALID_REQUEST", "message": str(exc)}})
         return 2
     with client:
+        reach = probe(
+            args.connect,
+            timeout_s=min(args.connect_timeout_ms / 1000.0, wait_s),
+            server_key=args.curve_server_key,
+            secret_key=args.curve_secret_key,
+            context=client.context,
+        )
+        if not reach.ok:  # fail fast: no use waiting out the deadline
+            show({"error": {"code": "NO_REPLY", "message": reach.message}})
+            return 2
         try:
             reply = client.request(args.op, timeout_s=wait_s, **fields)
         except NoReplyError as exc:
-            print(json.dumps({"error": {"code": "NO_REPLY", "message": str(exc)}}))
+            show({"error": {"code": "NO_REPLY", "message": str(exc)}})
             return 2
-    print(json.dumps(reply, ensure_ascii=False, default=repr))
+    show(reply)
     return 0 if reply.get("ok") else 1
 
 
