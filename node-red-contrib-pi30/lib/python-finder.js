@@ -48,7 +48,8 @@ function hasBundle(bundleDir = BUNDLE_DIR) {
 /** The interpreters to try, in order, without duplicates. */
 function candidates({ configured = '', env = process.env, platform = process.platform } = {}) {
     const win = platform === 'win32';
-    const venvPython = (dir) => path.join(dir, win ? 'Scripts' : 'bin', win ? 'python.exe' : 'python');
+    const join = win ? path.win32.join : path.posix.join;
+    const venvPython = (dir) => join(dir, win ? 'Scripts' : 'bin', win ? 'python.exe' : 'python');
     const list = [];
     if (configured) list.push(configured);
     if (env.VIRTUAL_ENV) list.push(venvPython(env.VIRTUAL_ENV));
@@ -153,4 +154,4 @@ async function findPython({ configured = '', env = process.env, platform = proce
     throw new Error(`no Python can run pi30-worker:\n  ${rejected.join('\n  ')}`);
 }
 
-module.exports = { findPython, candidates, distribution, hasBundle, BUNDLE_DIR, REQUIREMENTS };
+module.exports = { findPython, candidates, distribution, installAdvice, hasBundle, BUNDLE_DIR, REQUIREMENTS };
