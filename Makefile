@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml
 
 # The worker and its three runtime dependencies only (make demo): no test tools.
 $(RUNTIME_STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
-	touch $(RUNTIME_STAMP)
+	@echo "installing the worker and its dependencies (pyserial, msgpack, pyzmq) into $(VENV) ..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(RUNTIME_STAMP)
 
 test: test-python test-node test-install test-e2e test-browser test-bench
 

@@ -133,3 +133,39 @@ describe('install from dist/: the worker wheel and sdist with pip into a fresh v
         assert.deepEqual(files.filter((f) => /^(tests|node-red-contrib-pi30|bench|scripts|node_modules)\//.test(f) || /__pycache__/.test(f)), []);
     });
 });
+
+describe('make demo in a fresh clone: runtime dependencies only, nothing to puzzle over', function () {
+    this.timeout(600000);
+    let clone;
+
+    before(() => {
+        clone = fs.mkdtempSync(path.join(os.tmpdir(), 'pi30-clone-'));
+    });
+    after(() => fs.rmSync(clone, { recursive: true, force: true }));
+
+    it("creates .venv with the worker and its three dependencies, without the test tools or setuptools' warnings", () => {
+        execFileSync('git', ['clone', '--quiet', '--local', h.ROOT, clone]);
+        // the step of `make demo` that installs Python packages (the rest starts Node-RED)
+        const out = execFileSync('make', ['--no-print-directory', '.venv/.runtime-installed', `PYTHON=${BASE_PYTHON}`], {
+            cwd: clone,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const bin = fs.readdirSync(path.join(clone, '.venv', 'bin'));
+        assert.ok(bin.includes('pi30-worker'));
+        for (const tool of ['pytest', 'mypy', 'ruff']) assert.ok(!bin.includes(tool), `${tool} is a test tool`);
+        assert.equal(out.trim(), 'installing the worker and its dependencies (pyserial, msgpack, pyzmq) into .venv ...');
+        const check = execFileSync(path.join(clone, '.venv', 'bin', 'python'), ['-m', 'pip', 'check'], { encoding: 'utf8' });
+        assert.match(check, /No broken requirements/);
+    });
+
+    it('building the packages shows no setuptools deprecation notice', () => {
+        const venvPython = path.join(clone, '.venv', 'bin', 'python');
+        const done = require('node:child_process').spawnSync(venvPython, ['-m', 'pip', 'install', '--no-deps', '--force-reinstall', '-e', '.'], {
+            cwd: clone,
+            encoding: 'utf8',
+        });
+        assert.equal(done.status, 0, done.stderr);
+        assert.doesNotMatch(done.stdout + done.stderr, /deprecat|Please be careful|!!/i);
+    });
+});
