@@ -4,7 +4,6 @@ table on request (or on a terminal) and the same one-line JSON as always when pi
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -13,7 +12,6 @@ from pathlib import Path
 from service_helpers import ROOT, SimWorker, free_port
 
 from pyworker.service.reachability import probe
-from pyworker.service.security import keygen
 
 
 def request(*args: str) -> subprocess.CompletedProcess[str]:
@@ -74,41 +72,3 @@ def test_table_and_json_output(worker: SimWorker) -> None:
     assert any(
         line.split()[:2] == ["port.state", "connected"] for line in health.stdout.splitlines()
     )
-
-
-def test_refused_curve_keys_are_named(tmp_path: Path) -> None:
-    server_public_file, server_secret = keygen(tmp_path / "server", "worker")
-    allowed_public, _ = keygen(tmp_path / "nodered", "nodered")
-    _, stranger_secret = keygen(tmp_path / "stranger", "stranger")
-    (tmp_path / "clients").mkdir()
-    shutil.copy(allowed_public, tmp_path / "clients")
-    port = free_port()
-    worker = SimWorker(
-        tmp_path,
-        "curve-cli",
-        "--bind",
-        f"tcp://0.0.0.0:{port}",
-        "--curve-secret-key",
-        str(server_secret),
-        "--curve-clients",
-        str(tmp_path / "clients"),
-        connect=f"tcp://127.0.0.1:{port}",
-    )
-    try:
-        started = time.monotonic()
-        done = request(
-            "--connect",
-            worker.endpoint,
-            "health",
-            "--curve-server-key",
-            str(server_public_file),
-            "--curve-secret-key",
-            str(stranger_secret),
-        )
-        assert done.returncode == 2
-        error = json.loads(done.stdout)["error"]
-        assert error["code"] == "NO_REPLY"
-        assert "refused this client's CURVE keys" in error["message"], error
-        assert time.monotonic() - started < 5
-    finally:
-        assert worker.close() == 0
