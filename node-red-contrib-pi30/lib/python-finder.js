@@ -28,8 +28,11 @@ const REQUIREMENTS = {
 };
 
 // Printed by the candidate itself: what it is and which imports fail.
+// Its first line drops the current directory from sys.path, as the worker's -P does, so a
+// pyworker/ folder where Node-RED happens to run is not taken for the worker.
 const PROBE = `
 import json, sys
+sys.path = sys.path[1:]
 info = {"executable": sys.executable, "version": list(sys.version_info[:3]),
         "venv": sys.prefix != getattr(sys, "base_prefix", sys.prefix), "missing": []}
 if sys.version_info >= (${MIN_VERSION.join(', ')}):
@@ -122,8 +125,8 @@ function probeCandidate(python, env, distro) {
 
 /**
  * The first candidate that can run the worker.
- * @returns {Promise<{python: string, env: object, version: string, bundled: boolean,
- *   description: string, rejected: string[]}>} rejects with an Error listing every candidate
+ * @returns {Promise<{python: string, pythonArgs: string[], env: object, version: string,
+ *   bundled: boolean, description: string, rejected: string[]}>} rejects with an Error listing every candidate
  *   and why it cannot run the worker.
  */
 async function findPython({ configured = '', env = process.env, platform = process.platform, bundleDir = BUNDLE_DIR, osRelease } = {}) {
@@ -142,6 +145,8 @@ async function findPython({ configured = '', env = process.env, platform = proce
             const worker = bundled ? 'the worker bundled with these nodes' : 'its installed pi30-worker';
             return {
                 python: result.probe.executable || python,
+                // -P (3.11+): the worker comes from PYTHONPATH or site-packages, never the cwd
+                pythonArgs: ['-P'],
                 env: runEnv,
                 version,
                 bundled,

@@ -62,8 +62,9 @@ class ManagedWorker extends EventEmitter {
     /**
      * @param {object} options
      * @param {string} [options.python] interpreter with pyworker installed (e.g. python3)
-     * @param {() => Promise<{python: string, env: object, description: string, rejected: string[]}>}
-     *   [options.locate] finds the interpreter (and its environment) before each start instead
+     * @param {() => Promise<{python: string, pythonArgs?: string[], env: object, description: string,
+     *   rejected: string[]}>} [options.locate] finds the interpreter (its options and environment)
+     *   before each start instead
      * @param {string[]} options.args arguments after `-m pyworker.cli`
      * @param {(level: string, line: string) => void} options.log
      * @param {number} [options.minBackoff] ms before the first restart
@@ -105,9 +106,9 @@ class ManagedWorker extends EventEmitter {
         }
         installExitHook();
         const { args } = this.options;
-        const { python, env } = this._located || this.options;
+        const { python, env, pythonArgs = [] } = this._located || this.options;
         this._python = python;
-        const argv = ['-m', 'pyworker.cli', ...args];
+        const argv = [...pythonArgs, '-m', 'pyworker.cli', ...args];
         let child;
         try {
             child = spawn(python, argv, { stdio: ['ignore', 'pipe', 'pipe'], env, windowsHide: true });

@@ -73,7 +73,8 @@ describe('install from dist/: the npm tarball with Debian python3 and its packag
         red = await h.startNodeRed({
             name: 'install-node-red',
             userDir,
-            spawnOptions: { env, logDir: path.join(work, 'logs') }, // a fresh log: nothing from an earlier run
+            // a fresh log (nothing from an earlier run); run from the user dir, not the clone
+            spawnOptions: { env, cwd: userDir, logDir: path.join(work, 'logs') },
             flows: [
                 { id: 't1', type: 'tab', label: 'first hour' },
                 { id: 'inv', type: 'pi30-inverter', endpoint, protocol: 'PI30MAX', managed: true, python: '', serialPort: SIM, timeout: 10000 },
