@@ -7,9 +7,12 @@ same one-line JSON as always, so scripts see no change.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import io
 import json
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 FORMATS = ("table", "json")
@@ -134,3 +137,30 @@ def emit(result: Any, fmt: str, stream: TextIO | None = None) -> None:
     text = to_json(result) if fmt == "json" or not isinstance(result, Mapping) else table(result)
     stream.write(text + "\n")
     stream.flush()
+
+
+def formatted(
+    command: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """A sub-command that prints JSON documents, one a line, printing tables instead when the
+    format is table (its exit status unchanged); with json it runs exactly as it is."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        if chosen_format(getattr(args, "format", None)) == "json":
+            return command(args)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            status = command(args)
+        for line in printed.getvalue().splitlines():
+            try:
+                document = json.loads(line)
+            except ValueError:
+                document = None
+            if isinstance(document, Mapping):
+                emit(document, "table")
+            else:
+                print(line)
+        return status
+
+    return run

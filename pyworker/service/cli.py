@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import Pi30Error
-from ..output import add_format_option, chosen_format, table
+from ..output import add_format_option, formatted
 from ..protocol import PROTOCOLS
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -130,7 +130,7 @@ def register(subparsers: Any) -> None:
         help="give up this soon when nothing answers on the endpoint (default 3000)",
     )
     add_format_option(p)
-    p.set_defaults(func=_cmd_request)
+    p.set_defaults(func=formatted(_cmd_request))
 
     p = subparsers.add_parser(
         "keygen",
@@ -191,21 +191,16 @@ def _request_value(text: str | None) -> Any:
 
 def _cmd_request(args: argparse.Namespace) -> int:
     from .client import NoReplyError, WorkerClient
-    from .reachability import probe
     from .security import SecurityError
-
-    fmt = chosen_format(args.format)
-
-    def show(reply: dict[str, Any]) -> None:
-        # piped: the same one-line JSON as always
-        print(
-            json.dumps(reply, ensure_ascii=False, default=repr) if fmt == "json" else table(reply)
-        )
 
     fields: dict[str, Any] = {}
     if args.op in ("query", "set"):
         if not args.command:
-            show({"error": {"code": "INVALID_REQUEST", "message": f"{args.op} needs a COMMAND"}})
+            print(
+                json.dumps(
+                    {"error": {"code": "INVALID_REQUEST", "message": f"{args.op} needs a COMMAND"}}
+                )
+            )
             return 1
         fields["command"] = args.command
     if args.timeout_ms is not None:
@@ -226,9 +221,11 @@ def _cmd_request(args: argparse.Namespace) -> int:
             args.connect, server_key=args.curve_server_key, secret_key=args.curve_secret_key
         )
     except (SecurityError, ValueError) as exc:
-        show({"error": {"code": "INVALID_REQUEST", "message": str(exc)}})
+        print(json.dumps({"error": {"code": "INVALID_REQUEST", "message": str(exc)}}))
         return 2
     with client:
+        from .reachability import probe
+
         reach = probe(
             args.connect,
             timeout_s=min(args.connect_timeout_ms / 1000.0, wait_s),
@@ -236,15 +233,15 @@ def _cmd_request(args: argparse.Namespace) -> int:
             secret_key=args.curve_secret_key,
             context=client.context,
         )
-        if not reach.ok:  # fail fast: no use waiting out the deadline
-            show({"error": {"code": "NO_REPLY", "message": reach.message}})
+        if not reach.ok:  # fail fast: no use waiting out the whole deadline
+            print(json.dumps({"error": {"code": "NO_REPLY", "message": reach.message}}))
             return 2
         try:
             reply = client.request(args.op, timeout_s=wait_s, **fields)
         except NoReplyError as exc:
-            show({"error": {"code": "NO_REPLY", "message": str(exc)}})
+            print(json.dumps({"error": {"code": "NO_REPLY", "message": str(exc)}}))
             return 2
-    show(reply)
+    print(json.dumps(reply, ensure_ascii=False, default=repr))
     return 0 if reply.get("ok") else 1
 
 

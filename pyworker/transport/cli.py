@@ -8,13 +8,14 @@ from typing import Any
 
 from ..cli import error_json, print_json
 from ..errors import Pi30Error, RequestError
-from ..output import add_format_option, chosen_format, emit, rows_table
 from ..protocol import PROTOCOLS, command_text, decode, encode_raw, get_catalogue
 from .factory import open_transport
 from .ports import list_ports
 
 
 def register(subparsers: Any) -> None:
+    from ..output import add_format_option, formatted
+
     p = subparsers.add_parser(
         "query",
         help="send one command to an inverter and print the decoded answer",
@@ -50,7 +51,7 @@ def register(subparsers: Any) -> None:
         "--no-adjust-zero", action="store_true", help="send a 0x00 CRC byte as is (default: 0x01)"
     )
     add_format_option(p)
-    p.set_defaults(func=run_query)
+    p.set_defaults(func=formatted(run_query))
 
     p = subparsers.add_parser(
         "ports",
@@ -93,7 +94,6 @@ def query(
 
 
 def run_query(args: argparse.Namespace) -> int:
-    fmt = chosen_format(args.format)
     try:
         result = query(
             args.port,
@@ -105,23 +105,18 @@ def run_query(args: argparse.Namespace) -> int:
             adjust_zero=not args.no_adjust_zero,
         )
     except RequestError as exc:
-        _print(error_json(exc), fmt)
+        print_json(error_json(exc))
         return 2
     except Pi30Error as exc:
-        _print(error_json(exc), fmt)
+        print_json(error_json(exc))
         return 1
-    _print(result, fmt)
+    print_json(result)
     return 0
 
 
-def _print(result: dict[str, Any], fmt: str) -> None:
-    if fmt == "json":
-        print_json(result)  # the one-line JSON scripts have always read
-    else:
-        emit(result, fmt)
-
-
 def run_ports(args: argparse.Namespace) -> int:
+    from ..output import chosen_format, rows_table
+
     ports = list_ports()
     if chosen_format(args.format) == "json":
         print_json([port.to_dict() for port in ports])
