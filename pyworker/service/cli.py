@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import Pi30Error
-from ..output import add_format_option, formatted
+from ..output import add_format_option
 from ..protocol import PROTOCOLS
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -130,7 +130,7 @@ def register(subparsers: Any) -> None:
         help="give up this soon when nothing answers on the endpoint (default 3000)",
     )
     add_format_option(p)
-    p.set_defaults(func=formatted(_cmd_request))
+    p.set_defaults(func=_cmd_request)
 
     p = subparsers.add_parser(
         "keygen",

@@ -14,7 +14,7 @@ from .ports import list_ports
 
 
 def register(subparsers: Any) -> None:
-    from ..output import add_format_option, formatted
+    from ..output import add_format_option
 
     p = subparsers.add_parser(
         "query",
@@ -51,7 +51,7 @@ def register(subparsers: Any) -> None:
         "--no-adjust-zero", action="store_true", help="send a 0x00 CRC byte as is (default: 0x01)"
     )
     add_format_option(p)
-    p.set_defaults(func=formatted(run_query))
+    p.set_defaults(func=run_query)
 
     p = subparsers.add_parser(
         "ports",
