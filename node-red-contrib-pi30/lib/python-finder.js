@@ -126,8 +126,9 @@ function probeCandidate(python, env, distro) {
 /**
  * The first candidate that can run the worker.
  * @returns {Promise<{python: string, pythonArgs: string[], env: object, version: string,
- *   bundled: boolean, description: string, rejected: string[]}>} rejects with an Error listing every candidate
- *   and why it cannot run the worker.
+ *   bundled: boolean, description: string, rejected: string[]}>} `rejected`: the configured
+ *   interpreter or others that exist but cannot run the worker, each with why. Rejects with an
+ *   Error listing every candidate and why it cannot run the worker.
  */
 async function findPython({ configured = '', env = process.env, platform = process.platform, bundleDir = BUNDLE_DIR, osRelease } = {}) {
     const bundled = hasBundle(bundleDir);
@@ -137,7 +138,8 @@ async function findPython({ configured = '', env = process.env, platform = proce
         runEnv.PYTHONPATH = [bundleDir, env.PYTHONPATH].filter(Boolean).join(path.delimiter);
     }
     const distro = platform === 'win32' ? null : distribution(osRelease);
-    const rejected = [];
+    const tried = []; // every candidate and why not: the error when none will do
+    const rejected = []; // the ones worth a warning: configured, or there but unusable
     for (const python of candidates({ configured, env, platform })) {
         const result = await probeCandidate(python, runEnv, distro);
         if (result.ok) {
@@ -154,9 +156,11 @@ async function findPython({ configured = '', env = process.env, platform = proce
                 rejected,
             };
         }
-        rejected.push(`${python}: ${result.reason}`);
+        const why = `${python}: ${result.reason}`;
+        tried.push(why);
+        if (python === configured || result.reason !== 'not found') rejected.push(why);
     }
-    throw new Error(`no Python can run pi30-worker:\n  ${rejected.join('\n  ')}`);
+    throw new Error(`no Python can run pi30-worker:\n  ${tried.join('\n  ')}`);
 }
 
 module.exports = { findPython, candidates, distribution, installAdvice, hasBundle, BUNDLE_DIR, REQUIREMENTS };

@@ -88,6 +88,7 @@ describe('install from dist/: the npm tarball with Debian python3 and its packag
         const text = log();
         assert.match(text, new RegExp(`using ${SYSTEM_PYTHON.replace(/[/.]/g, '\\$&')} \\(Python 3\\.\\d+\\.\\d+\\) with the worker bundled with these nodes`));
         assert.doesNotMatch(text, /\[error\]/);
+        assert.doesNotMatch(text, /not using/, 'no warning about candidates that are simply absent');
         // the reading is a real one: a number with its unit's range
         const voltage = Number((/battery_voltage"?: ?([\d.]+)/.exec(text) || [])[1]);
         assert.ok(voltage > 40 && voltage < 60, `battery_voltage ${voltage}`);

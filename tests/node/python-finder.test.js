@@ -43,6 +43,12 @@ describe('managed mode: finding a Python for the worker', function () {
         assert.deepEqual(found.rejected, []);
     });
 
+    it('warns about the configured interpreter when another one is used, not about absent defaults', async () => {
+        const found = await findPython({ configured: '/nonexistent/python3', env: { PATH: path.dirname(PYTHON) } });
+        assert.equal(path.dirname(found.python), path.dirname(PYTHON)); // python3 from the PATH
+        assert.deepEqual(found.rejected, ['/nonexistent/python3: not found']); // not /opt/pi30-worker
+    });
+
     it('names each missing package and how to install it, per platform', async () => {
         const bare = path.join(bareVenv, 'bin', 'python');
         await assert.rejects(findPython({ configured: bare, env: { PATH: '' } }), (err) => {
