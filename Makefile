@@ -16,14 +16,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The worker and its three runtime dependencies only (make demo): no test tools.
-$(RUNTIME_STAMP): pyproject.toml
-	@echo "installing the worker and its dependencies (pyserial, msgpack, pyzmq) into $(VENV) ..."
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e .
-	@touch $(RUNTIME_STAMP)
-
-test: test-python test-node test-install test-e2e test-browser test-bench
+test: test-python test-node test-e2e test-browser test-bench
 
 test-python: $(STAMP)
 	$(PY) -m ruff check pyworker tests/python
@@ -65,6 +58,13 @@ test-browser: $(STAMP) $(NODE_STAMP) chromium
 chromium:
 	@scripts/ensure-chromium.sh
 
+# The worker and its three runtime dependencies only (make demo): no test tools.
+$(RUNTIME_STAMP): pyproject.toml
+	@echo "installing the worker and its dependencies (pyserial, msgpack, pyzmq) into $(VENV) ..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(RUNTIME_STAMP)
+
 # make demo [PORT=/dev/ttyUSB0] [PROTOCOL=PI30]: the worker (simulator unless PORT is given) and
 # Node-RED 4.1 with the demo flow and its dashboard in .demo/; Ctrl-C stops both.
 demo: $(RUNTIME_STAMP)
@@ -78,6 +78,7 @@ demo-stop:
 .PHONY: dist test-install system-python
 dist: $(STAMP)
 	rm -rf dist
+	@$(PY) -c 'import build' 2>/dev/null || $(PY) -m pip install --quiet 'build>=1.2'
 	$(PY) -m build --quiet --outdir dist .
 	npm pack ./node-red-contrib-pi30 --pack-destination dist --silent >/dev/null
 	@ls -1 dist
@@ -89,6 +90,8 @@ system-python:
 # tests/install: each install path from the files in dist/ to a first reading (sim://)
 test-install: dist system-python $(NODE_STAMP)
 	$(STACK_MOCHA) 'tests/install/**/*.test.js'
+
+test: test-install
 
 # docs/commands.md from the catalogue (a test checks it is in sync)
 commands-doc: $(STAMP)
