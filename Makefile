@@ -76,7 +76,7 @@ demo-stop:
 # make dist: the release files, built from this checkout with no registry of ours - the
 # worker's wheel and sdist, and the nodes' npm tarball (which carries the worker's sources).
 .PHONY: dist test-install system-python
-dist: $(STAMP)
+dist: $(RUNTIME_STAMP)
 	rm -rf dist
 	@$(PY) -c 'import build' 2>/dev/null || $(PY) -m pip install --quiet 'build>=1.2'
 	$(PY) -m build --quiet --outdir dist .
