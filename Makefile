@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: test-python test-node test-e2e test-browser test-bench
+test: test-python test-node test-e2e test-browser test-bench test-ha
 
 test-python: $(STAMP)
 	$(PY) -m ruff check pyworker tests/python
@@ -124,3 +124,40 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules bench/.venv-mpp
+
+# Real Home Assistant suite (tests/ha): HA 2024.3.3 in .venv-ha (pinned by tests/ha/constraints.txt),
+# the Node-RED Companion integration from HA_COMPANION (not in the repo), mosquitto from Debian,
+# Node-RED 4.1 + companion nodes 0.80.3 + this package from its tarball, the worker on the simulator.
+# Without the Companion tarball the suite is skipped with a message saying so.
+.PHONY: test-ha ha-venv ha-constraints mosquitto
+HA_VENV := .venv-ha
+HA_STAMP := $(HA_VENV)/.installed
+HA_COMPANION ?= ../shared/vendor/hass-node-red-3.1.7.tar.gz
+
+ha-venv: $(HA_STAMP)
+
+$(HA_STAMP): tests/ha/requirements.in tests/ha/constraints.txt
+	test -x $(HA_VENV)/bin/python || $(PYTHON) -m venv $(HA_VENV)
+	$(HA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(HA_VENV)/bin/python -m pip install --quiet -r tests/ha/requirements.in -c tests/ha/constraints.txt
+	touch $(HA_STAMP)
+
+# re-pin every package of the HA venv after a change of tests/ha/requirements.in
+ha-constraints: $(HA_STAMP)
+	( echo "# Full pin set of .venv-ha (pip freeze of requirements.in on Python 3.11); regenerate with"; \
+	  echo "# make ha-constraints after changing requirements.in."; \
+	  $(HA_VENV)/bin/python -m pip freeze --exclude-editable ) > tests/ha/constraints.txt
+
+mosquitto:
+	@command -v mosquitto >/dev/null || test -x /usr/sbin/mosquitto || \
+		( echo "installing mosquitto (Debian package) for the Home Assistant MQTT tests"; \
+		  apt-get install -y --no-install-recommends mosquitto >/dev/null || \
+		  ( apt-get update >/dev/null && apt-get install -y --no-install-recommends mosquitto >/dev/null ) )
+
+test-ha: $(STAMP) $(NODE_STAMP)
+	@if [ ! -f '$(HA_COMPANION)' ]; then \
+		echo "test-ha SKIPPED: no Node-RED Companion integration tarball at $(HA_COMPANION) (set HA_COMPANION=...)"; \
+	else \
+		$(MAKE) --no-print-directory ha-venv mosquitto && \
+		PI30_HA_COMPANION='$(abspath $(HA_COMPANION))' $(STACK_MOCHA) 'tests/ha/**/*.test.js'; \
+	fi

@@ -51,6 +51,11 @@ class MalformedError(ProtocolError):
     code = "MALFORMED"
 
 
+class ShapeError(MalformedError):
+    """A frame with a valid CRC whose content is not the shape of an answer to the request
+    (field count, types, plausible ranges): most often another request's answer."""
+
+
 # -- transport -----------------------------------------------------------------------------
 class TransportError(Pi30Error):
     pass
@@ -101,6 +106,13 @@ class ShuttingDownError(RequestError):
     code = "SHUTTING_DOWN"
 
 
+# -- the worker itself ---------------------------------------------------------------------
+class InternalError(Pi30Error):
+    """A bug met while handling a request: logged with its traceback, the worker goes on."""
+
+    code = "INTERNAL"
+
+
 ERROR_CODES: tuple[str, ...] = (
     "CRC",
     "NAK",
@@ -115,4 +127,5 @@ ERROR_CODES: tuple[str, ...] = (
     "NOT_ALLOWED",
     "BUSY",
     "SHUTTING_DOWN",
+    "INTERNAL",
 )

@@ -15,14 +15,17 @@ from .codec import (
     normalize_setter,
     split_frame,
 )
-from .crc import crc16_xmodem, crc_bytes, crc_matches
+from .crc import CRC_FORMS, CrcForm, crc16_xmodem, crc_bytes, crc_forms, crc_matches
 from .frames import FrameSplitter
+from .shape import check_shape, field_count_range
 
 __all__ = [
+    "CRC_FORMS",
     "PROTOCOLS",
     "ArgRule",
     "Catalogue",
     "Command",
+    "CrcForm",
     "Decoded",
     "Field",
     "FrameSplitter",
@@ -30,15 +33,18 @@ __all__ = [
     "SetterContext",
     "allowed_values",
     "build_response",
+    "check_shape",
     "command_text",
     "crc16_xmodem",
     "crc_bytes",
+    "crc_forms",
     "crc_matches",
     "decode",
     "decode_payload",
     "encode",
     "encode_raw",
     "enum_code",
+    "field_count_range",
     "get_catalogue",
     "normalize_setter",
     "split_frame",

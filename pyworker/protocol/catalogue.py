@@ -13,10 +13,30 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from ..errors import UnknownCommandError
+from . import energy
+from .energy import ENERGY_COMMAND
 
 FieldType = Literal["float", "int", "str", "enum", "flags", "bool"]
-ResponseKind = Literal["fields", "text", "bits", "qflag", "options", "ack", "serial20", "datetime"]
+# "worker": answered by the worker itself from what it read (ENERGY), never sent to the unit
+ResponseKind = Literal[
+    "fields", "text", "bits", "qflag", "options", "ack", "serial20", "datetime", "worker"
+]
 PROTOCOLS: tuple[str, ...] = ("PI30", "PI30MAX")
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """The physically plausible range of a decoded number; an answer outside it is not taken.
+
+    ``zero_ok`` admits 0 outside the range (an AC frequency reads 0 with no input);
+    ``per_battery`` gives the range for a 48 V unit, scaled to the unit's nominal battery
+    voltage (24 V: half, 12 V: a quarter) once it is known.
+    """
+
+    low: float
+    high: float
+    zero_ok: bool = False
+    per_battery: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +56,9 @@ class Field:
     flags: tuple[str, ...] | None = None
     prefix: str | None = None  # stripped before parsing, e.g. "VERFW:"
     scale: float | None = None  # multiply the raw number (BMS 0.1 V units)
+    plausible: Plausible | None = None  # answers outside this range are rejected
+    pattern: str | None = None  # a "str" field's raw text must match (ASCII regex)
+    optional: bool = False  # a trailing field that older firmwares leave out
     device_class: str | None = None
     state_class: str | None = None
     icon: str | None = None
@@ -210,8 +233,17 @@ def _measurement(
     )
 
 
+BATTERY_VOLTS = Plausible(0, 72, per_battery=True)  # 1.5 x nominal: equalisation included
+LINE_VOLTS = Plausible(0, 600)  # AC, bus and PV voltages
+FREQUENCY = Plausible(40, 70, zero_ok=True)
+TEMPERATURE = Plausible(-40, 150)
+PERCENT = Plausible(0, 100)
+LOAD_PERCENT = Plausible(0, 250)  # an overloaded output reads above 100 %
+
+
 def V(key: str, label: str | None = None, t: FieldType = "float") -> Field:
-    return _measurement(key, label, t, "V", "voltage")
+    plausible = BATTERY_VOLTS if "battery" in key else LINE_VOLTS
+    return replace(_measurement(key, label, t, "V", "voltage"), plausible=plausible)
 
 
 def A(key: str, label: str | None = None, t: FieldType = "int") -> Field:
@@ -227,17 +259,18 @@ def VA(key: str, label: str | None = None) -> Field:
 
 
 def HZ(key: str, label: str | None = None) -> Field:
-    return _measurement(key, label, "float", "Hz", "frequency")
+    return replace(_measurement(key, label, "float", "Hz", "frequency"), plausible=FREQUENCY)
 
 
 def PCT(key: str, label: str | None = None, battery: bool = False) -> Field:
-    return _measurement(
+    fld = _measurement(
         key, label, "int", "%", "battery" if battery else None, None if battery else "mdi:gauge"
     )
+    return replace(fld, plausible=PERCENT if battery else LOAD_PERCENT)
 
 
 def TEMP(key: str, label: str | None = None) -> Field:
-    return _measurement(key, label, "int", "°C", "temperature")
+    return replace(_measurement(key, label, "int", "°C", "temperature"), plausible=TEMPERATURE)
 
 
 def WH(key: str, label: str | None = None) -> Field:
@@ -272,6 +305,11 @@ def E(
     key: str, enum: Mapping[str, str], label: str | None = None, icon: str | None = None
 ) -> Field:
     return Field(key, label or _label(key), "enum", enum=enum, device_class="enum", icon=icon)
+
+
+def optional_after(fields: tuple[Field, ...], required: int) -> tuple[Field, ...]:
+    """The fields after the first ``required`` marked optional: firmwares that stop early."""
+    return fields[:required] + tuple(replace(f, optional=True) for f in fields[required:])
 
 
 def FLAGS(key: str, names: tuple[str, ...], label: str | None = None) -> Field:
@@ -792,8 +830,18 @@ def _energy(cmd: str, desc: str, key: str, digits: int, help_: str) -> Command:
 def _queries(max_variant: bool) -> list[Command]:
     qflag = QFLAG_LETTERS_MAX if max_variant else QFLAG_LETTERS
     cmds: list[Command] = [
-        _single("QPI", "Device protocol ID", S("protocol_id", "Protocol ID"), 12),
-        _single("QID", "Device serial number", S("serial_number", icon="mdi:identifier"), 28),
+        _single(
+            "QPI",
+            "Device protocol ID",
+            replace(S("protocol_id", "Protocol ID"), pattern=r"PI[0-9]{2}"),
+            12,
+        ),
+        _single(
+            "QID",
+            "Device serial number",
+            replace(S("serial_number", icon="mdi:identifier"), pattern=r"[0-9]{6,20}"),
+            28,
+        ),
         _single(
             "QVFW",
             "Main CPU firmware version",
@@ -806,8 +854,18 @@ def _queries(max_variant: bool) -> list[Command]:
             replace(S("scc1_firmware_version", "SCC1 firmware version"), prefix="VERFW2:"),
             24,
         ),
-        _single("QMN", "Model name", S("model_name"), 28),
-        _single("QGMN", "General model number", S("general_model_number"), 12),
+        _single(
+            "QMN",
+            "Model name",
+            replace(S("model_name"), pattern=r"[ -~]*[A-Za-z][ -~]*"),
+            28,
+        ),
+        _single(
+            "QGMN",
+            "General model number",
+            replace(S("general_model_number"), pattern=r"[0-9]{1,6}"),
+            12,
+        ),
         _single(
             "QMOD",
             "Device mode",
@@ -819,7 +877,7 @@ def _queries(max_variant: bool) -> list[Command]:
             "General status parameters",
             "query",
             "fields",
-            QPIGS_FIELDS_MAX if max_variant else QPIGS_FIELDS,
+            optional_after(QPIGS_FIELDS_MAX if max_variant else QPIGS_FIELDS, 17),
             expected_response_bytes=140,
         ),
         Command(
@@ -827,7 +885,7 @@ def _queries(max_variant: bool) -> list[Command]:
             "Device rating information and current settings",
             "query",
             "fields",
-            _qpiri_fields(max_variant),
+            optional_after(_qpiri_fields(max_variant), 25),
             expected_response_bytes=120,
         ),
         Command(
@@ -843,7 +901,9 @@ def _queries(max_variant: bool) -> list[Command]:
             "Device warning status",
             "query",
             "bits",
-            tuple(_bit_field(b) for b in (QPIWS_BITS_MAX if max_variant else QPIWS_BITS)),
+            optional_after(
+                tuple(_bit_field(b) for b in (QPIWS_BITS_MAX if max_variant else QPIWS_BITS)), 32
+            ),
             expected_response_bytes=44,
         ),
         Command(
@@ -851,7 +911,7 @@ def _queries(max_variant: bool) -> list[Command]:
             "Default setting values",
             "query",
             "fields",
-            _qdi_fields(max_variant),
+            optional_after(_qdi_fields(max_variant), 25),
             expected_response_bytes=100,
         ),
         Command(
@@ -905,7 +965,7 @@ def _queries(max_variant: bool) -> list[Command]:
             "Parallel unit n status",
             "query",
             "fields",
-            _qpgs_fields(max_variant),
+            optional_after(_qpgs_fields(max_variant), 27),
             arg_pattern=r"[0-8]",
             arg_help="unit number 0..8 (QPGS0, QPGS1, ...)",
             expected_response_bytes=170,
@@ -1374,7 +1434,9 @@ class Catalogue:
         self._by_length = sorted(self.commands.values(), key=lambda c: -len(c.name))
         self._arg_queries = [c for c in self._by_length if c.arg_pattern]
         self._setter_shapes = [
-            (c, re.compile(_argument_shape(c.arg))) for c in self._by_length if c.arg is not None
+            (c, re.compile(_argument_shape(c.arg), re.ASCII))
+            for c in self._by_length
+            if c.arg is not None
         ]
 
     @property
@@ -1401,6 +1463,8 @@ class Catalogue:
         the setter's argument (the value itself is checked by the codec).
         """
         original = text.strip()
+        if not (original.isascii() and original.isprintable()):
+            raise UnknownCommandError(f"{original!r}: commands are printable ASCII only")
         text = original.upper()
         exact = self.commands.get(text)
         if exact is not None and exact.arg_pattern is None:
@@ -1408,7 +1472,7 @@ class Catalogue:
         for cmd in self._arg_queries:
             if text.startswith(cmd.name):
                 arg = text[len(cmd.name) :]
-                if re.fullmatch(cmd.arg_pattern or "", arg):
+                if re.fullmatch(cmd.arg_pattern or "", arg, re.ASCII):
                     return cmd, arg
                 raise UnknownCommandError(
                     f"{text!r}: {cmd.name} takes {cmd.arg_help}", allowed=cmd.arg_help
@@ -1441,9 +1505,32 @@ def _argument_shape(rule: ArgRule) -> str:
     return (rule.pattern or "") if rule.kind == "pattern" else shapes[rule.kind]
 
 
+def KWH(key: str, label: str) -> Field:
+    return Field(key, label, "float", "kWh", device_class="energy", state_class="total_increasing")
+
+
+def _energy_totals(max_variant: bool) -> Command:
+    where = "QET/QLT counters for PV and load, the rest" if max_variant else "all"
+    return Command(
+        ENERGY_COMMAND,
+        f"Energy totals in kWh for the Energy dashboard ({where} integrated by the worker "
+        "from QPIGS); answered by the worker, kept across its restarts",
+        "query",
+        "worker",
+        (
+            KWH(energy.PV, "PV production"),
+            KWH(energy.LOAD, "Load consumption"),
+            KWH(energy.GRID, "Grid import"),
+            KWH(energy.CHARGE, "Battery charge"),
+            KWH(energy.DISCHARGE, "Battery discharge"),
+        ),
+        expected_response_bytes=0,
+    )
+
+
 def _build(protocol: str) -> Catalogue:
     max_variant = protocol == "PI30MAX"
-    cmds = _queries(max_variant) + _setters(max_variant)
+    cmds = _queries(max_variant) + [_energy_totals(max_variant)] + _setters(max_variant)
     return Catalogue(protocol, {c.name: c for c in cmds})
 
 

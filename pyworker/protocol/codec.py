@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from ..errors import (
     WrongProtocolError,
 )
 from .catalogue import QFLAG_LETTERS_MAX, ArgRule, Catalogue, Command, Field, get_catalogue
-from .crc import crc_bytes, crc_matches
+from .crc import CRC_FORMS, CrcForm, crc_bytes, crc_forms
 
 # ASCII only: str.isdigit()/float() would also take "²", "٤٦", "1_0", "nan" or "1e3".
 _INT = re.compile(r"[+-]?[0-9]+")
@@ -55,6 +55,8 @@ class Decoded:
     data: dict[str, Any]
     units: dict[str, str]
     raw: str
+    crc_forms: frozenset[CrcForm] = field(default=frozenset(), compare=False)
+    """The CRC forms the answer's CRC verified under (empty for a bare ACK without CRC)."""
 
 
 # ------------------------------------------------------------------------------------------
@@ -62,6 +64,8 @@ class Decoded:
 # ------------------------------------------------------------------------------------------
 def encode_raw(text: str, *, adjust_zero: bool = True) -> bytes:
     """Frame any command text, catalogued or not: the explicit escape hatch."""
+    if not (text.isascii() and text.isprintable()):
+        raise InvalidValueError(f"{text[:40]!r}: a command is printable ASCII only", allowed=[])
     body = text.encode("ascii")
     return body + crc_bytes(body, adjust=True, adjust_zero=adjust_zero) + b"\r"
 
@@ -395,30 +399,45 @@ def _strip_terminator(frame: bytes) -> bytes:
     return frame.rstrip(b"\r\n")
 
 
-def split_frame(frame: bytes, request: str | None = None) -> str:
+def split_frame(
+    frame: bytes, request: str | None = None, *, crc_accept: Collection[CrcForm] | None = None
+) -> str:
     """Check framing and CRC; return the payload text (after ``(``, before the CRC).
 
-    Tolerates CR/LF/CRLF, noise before ``(``, a raw or adjusted CRC and a trailing space.
+    Tolerates CR/LF/CRLF, noise before ``(``, a raw or adjusted CRC and a trailing space;
+    ``crc_accept`` narrows the CRC forms taken (a port that learnt its unit's form).
     Raises NAK, UNSUPPORTED (request echoed), WRONG_PROTOCOL (``^`` answers), CRC, MALFORMED.
     """
+    return _split(frame, request, _accepted(crc_accept))[0]
+
+
+def _accepted(crc_accept: Collection[CrcForm] | None) -> frozenset[CrcForm]:
+    if crc_accept is None:
+        return CRC_FORMS
+    return crc_accept if isinstance(crc_accept, frozenset) else frozenset(crc_accept)
+
+
+def _split(
+    frame: bytes, request: str | None, accept: frozenset[CrcForm]
+) -> tuple[str, frozenset[CrcForm]]:
     body = _strip_terminator(frame)
     start = body.find(b"(")
-    valid = _valid_frame(body, start)
+    valid = _valid_frame(body, start, accept)
     for extra in (1, 2):
         # unadjusted CR/LF CRC bytes were taken for part of the terminator: put them back
         if valid is not None or len(frame) - len(body) <= extra:
             break
         if frame[len(body) + extra - 1] in b"\r\n":
-            valid = _valid_frame(frame[: len(body) + extra], start)
+            valid = _valid_frame(frame[: len(body) + extra], start, accept)
     if valid is not None:
-        return _payload_text(valid, request)
+        return _payload_text(valid[0], request), valid[1]
 
     if not body.strip(b"\x00 \t\r\n"):
         raise MalformedError("empty answer")
     if start >= 0 and body.find(b"(NAK", start) >= 0:
         raise NakError(f"{request or 'command'}: the unit refused it (NAK)")
     if start >= 0 and body.endswith(b"(ACK"):
-        return "ACK"  # a bare ACK without CRC is still an unmistakable ACK
+        return "ACK", frozenset()  # a bare ACK without CRC is still an unmistakable ACK
     caret = body.find(b"^")
     if caret >= 0 and (start < 0 or caret < start):
         raise WrongProtocolError(
@@ -445,12 +464,17 @@ def split_frame(frame: bytes, request: str | None = None) -> str:
     )
 
 
-def _valid_frame(body: bytes, start: int) -> bytes | None:
-    """The payload of the first '(' whose CRC matches the last two bytes, if any."""
+def _valid_frame(
+    body: bytes, start: int, accept: frozenset[CrcForm]
+) -> tuple[bytes, frozenset[CrcForm]] | None:
+    """The payload of the first '(' whose CRC matches the last two bytes in an accepted form,
+    if any, and the forms it matched."""
     position = start  # the common case: the frame starts at the first '('
     while position >= 0:
-        if len(body) - position >= 3 and crc_matches(body[position:-2], body[-2:]):
-            return body[position + 1 : -2]
+        if len(body) - position >= 3:
+            forms = crc_forms(body[position:-2], body[-2:]) & accept
+            if forms:
+                return body[position + 1 : -2], forms
         position = body.find(b"(", position + 1)  # noise may hold a '(' too
     return None
 
@@ -467,23 +491,30 @@ def _payload_text(payload: bytes, request: str | None) -> str:
 # ------------------------------------------------------------------------------------------
 # Answers: payloads
 # ------------------------------------------------------------------------------------------
-def decode(command: str, frame: bytes, protocol: str = "PI30") -> Decoded:
+def decode(
+    command: str,
+    frame: bytes,
+    protocol: str = "PI30",
+    *,
+    crc_accept: Collection[CrcForm] | None = None,
+) -> Decoded:
     """Decode one answer frame to a flat ``data`` dict and its ``units``.
 
     ``command`` is what was sent: a name (``QPIGS``, ``POP``) or the whole text (``QPGS1``,
-    ``POP02``). Raises UnknownCommandError for a command outside the catalogue, else only
-    ProtocolError subclasses.
+    ``POP02``); ``crc_accept`` narrows the CRC forms taken (see split_frame). Raises
+    UnknownCommandError for a command outside the catalogue, else only ProtocolError
+    subclasses.
     """
     catalogue = get_catalogue(protocol)
     cmd = _lookup(catalogue, command)
     request = command.strip().upper()
-    payload = split_frame(frame, request)
+    payload, forms = _split(frame, request, _accepted(crc_accept))
     if cmd.kind == "setter" or payload == "ACK":
         if payload == "ACK":
-            return Decoded(cmd.name, {"ack": True}, {}, payload)
+            return Decoded(cmd.name, {"ack": True}, {}, payload, forms)
         raise MalformedError(f"{request}: expected ACK or NAK, got {payload[:40]!r}")
     data, units = decode_payload(cmd, payload)
-    return Decoded(request if cmd.arg_pattern else cmd.name, data, units, payload)
+    return Decoded(request if cmd.arg_pattern else cmd.name, data, units, payload, forms)
 
 
 def _lookup(catalogue: Catalogue, command: str) -> Command:

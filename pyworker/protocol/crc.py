@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+from typing import Literal
 
 # Bytes an inverter would take for frame syntax if they appeared as a CRC byte: '(' CR LF.
 RESERVED_CRC_BYTES = frozenset((0x28, 0x0D, 0x0A))
@@ -31,6 +32,36 @@ def crc_bytes(data: bytes, *, adjust: bool = True, adjust_zero: bool = False) ->
         high = adjust_crc_byte(high, adjust_zero=adjust_zero)
         low = adjust_crc_byte(low, adjust_zero=adjust_zero)
     return bytes((high, low))
+
+
+CrcForm = Literal["raw", "adjusted", "zero_adjusted"]
+CRC_FORMS: frozenset[CrcForm] = frozenset(("raw", "adjusted", "zero_adjusted"))
+"""How a unit writes its answer CRC: raw (never adjusted), adjusted (reserved bytes + 1, as the
+reference says units do) or zero-adjusted (0x00 adjusted too, as in requests)."""
+_NO_FORM: frozenset[CrcForm] = frozenset()
+_ADJUSTABLE = RESERVED_CRC_BYTES | {0x00}  # CRC bytes whose form differs
+
+
+def crc_forms(data: bytes, received: bytes) -> frozenset[CrcForm]:
+    """The CRC forms under which ``received`` is the CRC of ``data`` (empty: a CRC error).
+
+    A CRC without a reserved or zero byte is the same in every form, so it matches all three.
+    """
+    if len(received) != 2:
+        return _NO_FORM
+    crc = crc16_xmodem(data)
+    high, low = crc >> 8, crc & 0xFF
+    if high not in _ADJUSTABLE and low not in _ADJUSTABLE:  # the usual case: one CRC for all
+        return CRC_FORMS if received[0] == high and received[1] == low else _NO_FORM
+    got = (received[0], received[1])
+    forms: set[CrcForm] = set()
+    if got == (high, low):
+        forms.add("raw")
+    if got == (adjust_crc_byte(high), adjust_crc_byte(low)):
+        forms.add("adjusted")
+    if got == (adjust_crc_byte(high, adjust_zero=True), adjust_crc_byte(low, adjust_zero=True)):
+        forms.add("zero_adjusted")
+    return frozenset(forms)
 
 
 def crc_matches(data: bytes, received: bytes) -> bool:

@@ -65,7 +65,25 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--audit-log",
         metavar="PATH",
-        help="append one JSON line per setter attempt (default: the log)",
+        help="append one JSON line per setter attempt (default: the log); created 0600",
+    )
+    p.add_argument(
+        "--audit-log-group",
+        metavar="GROUP",
+        help="make the audit log 0640 and owned by GROUP (readable by its members)",
+    )
+    p.add_argument(
+        "--energy-state",
+        metavar="PATH",
+        help="file keeping the ENERGY totals across restarts "
+        "(default: next to --audit-log as NAME.energy.json; neither: kept in memory only)",
+    )
+    p.add_argument(
+        "--energy-max-gap",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="readings further apart than this are not integrated into ENERGY (default 300)",
     )
     p.add_argument(
         "--curve-secret-key",
@@ -166,11 +184,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         read_only=args.read_only,
         allow_set=allow,
         audit_log=args.audit_log,
+        audit_group=args.audit_log_group,
         curve_secret_key=args.curve_secret_key,
         curve_clients=args.curve_clients,
         insecure=args.insecure,
         queue_size=args.queue_size,
         retries=args.retries,
+        energy_state=args.energy_state,
+        energy_max_gap_s=args.energy_max_gap,
     )
     try:
         service = WorkerService(config)

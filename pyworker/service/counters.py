@@ -15,7 +15,11 @@ class Counters:
     transactions; coalesced: requests answered by another request's transaction; cache_hits:
     requests answered from the cache; setters: setter requests received; refused: setters
     refused by policy or validation (NOT_ALLOWED, INVALID_VALUE); busy: requests refused with
-    BUSY; expired: requests answered TIMEOUT before reaching the wire.
+    BUSY; expired: requests answered TIMEOUT before reaching the wire; shape_mismatches:
+    answers with a valid CRC but not the shape of an answer to the request (another request's
+    answer, counted in malformed too); stale_bytes_dropped: bytes that arrived outside any
+    exchange (late answers, another program's traffic) and were thrown away; internal_errors:
+    requests that met a bug (answered INTERNAL).
     """
 
     requests: int = 0
@@ -31,6 +35,9 @@ class Counters:
     refused: int = 0
     busy: int = 0
     expired: int = 0
+    shape_mismatches: int = 0
+    stale_bytes_dropped: int = 0
+    internal_errors: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, name: str, amount: int = 1) -> None:

@@ -15,20 +15,25 @@ from typing import Any, Protocol
 
 from ..errors import (
     CrcError,
+    InternalError,
     MalformedError,
     NakError,
     Pi30Error,
     PortUnavailableError,
     ProtocolError,
     ResponseTimeout,
+    ShapeError,
     ShuttingDownError,
     UnsupportedError,
 )
 from ..protocol import (
+    CRC_FORMS,
     Catalogue,
     Command,
+    CrcForm,
     Decoded,
     SetterContext,
+    check_shape,
     decode,
     encode_raw,
     normalize_setter,
@@ -36,6 +41,7 @@ from ..protocol import (
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
+from .energy import EnergyMeter
 from .outcomes import audit_set, claim, deadline_error, failure, query_reply, set_reply
 from .scheduler import Job, QueryJob, Scheduler, SetJob, Waiter
 from .setters import battery_dependent, options_query, readback_matches
@@ -75,6 +81,10 @@ class Port(Protocol):
         self, request: bytes, *, expected_bytes: int, timeout: float | None = None
     ) -> bytes: ...
 
+    def resync(self) -> None: ...
+
+    def take_stale_bytes(self) -> int: ...
+
     def close(self) -> None: ...
 
 
@@ -105,8 +115,10 @@ class PortRunner:
         *,
         retries: int = 2,
         adjust_zero: bool = True,
+        energy: EnergyMeter | None = None,
     ) -> None:
         self.port = port
+        self.energy = energy if energy is not None else EnergyMeter(catalogue)
         self.catalogue = catalogue
         self.protocol = catalogue.protocol
         self.scheduler = scheduler
@@ -121,6 +133,7 @@ class PortRunner:
         self._device_stale = True
         self._device: dict[str, str | None] = {key: None for key, _, _ in DEVICE_QUERIES}
         self._facts = UnitFacts()
+        self._crc_forms: frozenset[CrcForm] = CRC_FORMS  # narrowed by verified answers
         self._failures_logged = 0
         self.thread = threading.Thread(target=self.run, name="pi30-port", daemon=True)
 
@@ -141,6 +154,7 @@ class PortRunner:
         if state == "connected":
             self._device_stale = True
             self._facts = UnitFacts()
+            self._crc_forms = CRC_FORMS  # another unit (or adapter) may answer another way
             log.info("port connected")
         elif self._stopping.is_set():
             log.info("port closed")
@@ -159,7 +173,7 @@ class PortRunner:
                     if self.scheduler.closed:
                         break
                     continue
-                self._run(job)
+                self._run_guarded(job)
         except Exception:  # pragma: no cover - a bug; the server sees the thread die
             log.exception("port thread failed")
             raise
@@ -211,7 +225,12 @@ class PortRunner:
 
     # -- transactions ---------------------------------------------------------------------------
     def _transact(self, text: str, cmd: Command) -> Decoded:
-        """One request frame on the wire and its decoded answer (no retry)."""
+        """One request frame on the wire and its decoded answer (no retry).
+
+        An answer is taken only if its CRC is in the form this unit uses and it has the shape
+        of an answer to ``text``; otherwise the line is resynchronised (quiet, drained) before
+        anything else is sent, so a late or foreign answer never becomes another's reading.
+        """
         if self._stopping.is_set():
             raise ShuttingDownError("the worker is shutting down")
         frame = encode_raw(text, adjust_zero=self.adjust_zero)
@@ -221,19 +240,55 @@ class PortRunner:
             self.counters.add("transactions")
             self.counters.add("timeouts")
             raise
+        finally:
+            self.counters.add("stale_bytes_dropped", self.port.take_stale_bytes())
         self.counters.add("transactions")
         try:
             # Setters decode by name: their argument (PEa, MCHGC040) is not a query suffix.
-            return decode(cmd.name if cmd.kind == "setter" else text, answer, self.protocol)
+            decoded = decode(
+                cmd.name if cmd.kind == "setter" else text,
+                answer,
+                self.protocol,
+                crc_accept=self._crc_forms,
+            )
+            # The port's own catalogue: it holds the layouts this unit answers with.
+            layout = self.catalogue.commands.get(cmd.name, cmd)
+            check_shape(layout, decoded.raw, self._facts.nominal_battery_voltage)
         except CrcError:
             self.counters.add("crc_errors")
+            self.port.resync()
             raise
         except NakError:
             self.counters.add("naks")
+            self.port.resync()  # it may be another exchange's: its own answer may follow
+            raise
+        except ShapeError as exc:
+            self.counters.add("shape_mismatches")
+            self.counters.add("malformed")
+            self.port.resync()
+            log.info("%s: not its answer (%s); line resynchronised", text, exc.message)
             raise
         except MalformedError:
             self.counters.add("malformed")
+            self.port.resync()
             raise
+        except ProtocolError:
+            self.port.resync()  # an echo or a PI18 answer: let the line settle all the same
+            raise
+        self._learn_crc_form(decoded)
+        return decoded
+
+    def _learn_crc_form(self, decoded: Decoded) -> None:
+        """Narrow the accepted CRC forms to those this verified answer used (most answers
+        fit all three: only CRC bytes that need adjusting tell them apart)."""
+        forms = self._crc_forms & decoded.crc_forms
+        if not forms or forms == self._crc_forms:
+            return
+        self._crc_forms = forms
+        log.info(
+            "the unit's answer CRCs are %s: other forms are CRC errors until a reconnect",
+            " or ".join(sorted(forms)),
+        )
 
     def _with_retries(self, text: str, cmd: Command, wanted: Callable[[], bool]) -> Decoded:
         """Transact, repeating on a CRC error, a garbled answer or a timeout (``retries`` more).
@@ -252,9 +307,13 @@ class PortRunner:
                 log.info("%s: %s, retry %d of %d", text, exc.code, attempt, self.retries)
 
     def _query(self, text: str, cmd: Command, wanted: Callable[[], bool]) -> Decoded:
-        decoded = self._with_retries(text, cmd, wanted)
+        if self.energy.handles(text):
+            decoded = self.energy.answer(self._internal_read)  # reads QPIGS (and counters)
+        else:
+            decoded = self._with_retries(text, cmd, wanted)
         self.cache.put(text, decoded)
         self._learn(text, decoded)
+        self.energy.observe(text, decoded)
         return decoded
 
     def _learn(self, text: str, decoded: Decoded) -> None:
@@ -280,6 +339,20 @@ class PortRunner:
         return decoded
 
     # -- jobs -----------------------------------------------------------------------------------
+    def _run_guarded(self, job: Job) -> None:
+        """Run one job; a bug becomes INTERNAL for its waiters and the thread goes on."""
+        try:
+            self._run(job)
+        except Exception:
+            log.exception("internal error while running %s", _job_name(job))
+            self.counters.add("internal_errors")
+            error = InternalError("internal error in the worker (logged); the request failed")
+            for waiter in self.scheduler.finish(job):
+                try:
+                    self._fail(waiter, error)
+                except Exception:
+                    log.exception("cannot send the INTERNAL reply")
+
     def _run(self, job: Job) -> None:
         self._expire()
         if isinstance(job, QueryJob):
@@ -429,3 +502,7 @@ class PortRunner:
         reported = device.get("protocol_id")
         if reported is not None and not reported.startswith("PI30"):
             log.warning("the unit reports protocol %s, not PI30: expect errors", reported)
+
+
+def _job_name(job: Job) -> str:
+    return job.key if isinstance(job, QueryJob) else f"setter {job.command.name}"

@@ -22,6 +22,9 @@ PRIORITY_SETTER = 0
 PRIORITY_INTERACTIVE = 1
 PRIORITY_POLL = 2
 QUERY_PRIORITIES = {"interactive": PRIORITY_INTERACTIVE, "poll": PRIORITY_POLL}
+DEFAULT_QUERY_SHARE_S = 1.0
+"""How long a queued query may wait behind more urgent jobs before it goes next (aging):
+setters keep their priority, but a stream of them cannot starve the queries."""
 
 
 @dataclass(eq=False)
@@ -46,6 +49,7 @@ class QueryJob:
     waiters: list[Waiter]
     priority: int
     seq: int
+    queued_at: float = 0.0  # time.monotonic() when queued
 
 
 @dataclass(eq=False)
@@ -54,15 +58,22 @@ class SetJob:
     command: Command
     seq: int
     priority: int = PRIORITY_SETTER
+    queued_at: float = 0.0
 
 
 Job = QueryJob | SetJob
 
 
 class Scheduler:
-    def __init__(self, max_jobs: int = 64, max_waiters: int = 4096) -> None:
+    def __init__(
+        self,
+        max_jobs: int = 64,
+        max_waiters: int = 4096,
+        query_share_s: float = DEFAULT_QUERY_SHARE_S,
+    ) -> None:
         self.max_jobs = max_jobs
         self.max_waiters = max_waiters
+        self.query_share_s = query_share_s
         self._cond = threading.Condition(threading.Lock())
         self._queued: list[Job] = []
         self._by_key: dict[str, QueryJob] = {}
@@ -71,6 +82,7 @@ class Scheduler:
         self._seq = itertools.count()
         self._attached = 0
         self._closed = False
+        self._aged_went_last = False  # an aged query just went ahead of a waiting setter
 
     # -- submitting (server thread) ---------------------------------------------------------
     def submit_query(self, waiter: Waiter, key: str, command: Command, priority: int) -> bool:
@@ -90,7 +102,7 @@ class Scheduler:
                 return True
             self._check_room()
             seq = next(self._seq)
-            job = QueryJob(key, command, [], priority, seq)
+            job = QueryJob(key, command, [], priority, seq, time.monotonic())
             self._attach(waiter, job)
             self._queued.append(job)
             self._by_key[key] = job
@@ -101,7 +113,7 @@ class Scheduler:
         with self._cond:
             self._check_open()
             self._check_room()
-            job = SetJob(waiter, command, next(self._seq))
+            job = SetJob(waiter, command, next(self._seq), queued_at=time.monotonic())
             waiter.job = job
             self._attached += 1
             heapq.heappush(self._deadlines, (waiter.deadline, job.seq, waiter))
@@ -124,13 +136,30 @@ class Scheduler:
 
     # -- the port thread ----------------------------------------------------------------------
     def next_job(self, timeout: float) -> Job | None:
-        """The most urgent queued job, now in flight; None on timeout or once closed."""
+        """The most urgent queued job, now in flight; None on timeout or once closed.
+
+        Setters first, then interactive queries, then polls - except that a query queued
+        longer than ``query_share_s`` goes next (the oldest such first), taking turns with
+        the setters while both wait: a stream of setters cannot starve the queries, and a
+        crowd of old queries cannot starve the setters.
+        """
         with self._cond:
             if not self._queued and not self._closed:
                 self._cond.wait(timeout)
             if not self._queued:
                 return None
-            job = min(self._queued, key=lambda j: (j.priority, j.seq))
+            aged_before = time.monotonic() - self.query_share_s
+            aged = [
+                j for j in self._queued if isinstance(j, QueryJob) and j.queued_at <= aged_before
+            ]
+            setter_waits = any(isinstance(j, SetJob) for j in self._queued)
+            job: Job
+            if aged and not (setter_waits and self._aged_went_last):
+                job = min(aged, key=lambda j: j.seq)
+                self._aged_went_last = setter_waits
+            else:
+                job = min(self._queued, key=lambda j: (j.priority, j.seq))
+                self._aged_went_last = False
             self._queued.remove(job)
             if isinstance(job, QueryJob):
                 del self._by_key[job.key]

@@ -19,15 +19,18 @@ import zmq
 
 from .. import __version__
 from ..errors import (
+    InternalError,
     InvalidRequestError,
     Pi30Error,
     PortUnavailableError,
     ShuttingDownError,
 )
 from ..protocol import SetterContext, get_catalogue, normalize_setter
+from ..protocol.energy import DEFAULT_MAX_GAP_S
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
+from .energy import EnergyMeter, state_path_for
 from .outcomes import claim, deadline_error, failure, query_reply
 from .port_runner import PortRunner
 from .scheduler import QUERY_PRIORITIES, Scheduler, Waiter
@@ -40,6 +43,7 @@ log = logging.getLogger("pyworker.service")
 DEFAULT_BIND = "tcp://127.0.0.1:5630"
 DEFAULT_QUERY_TIMEOUT_MS = 10_000.0
 DEFAULT_SET_TIMEOUT_MS = 15_000.0
+PORT_THREAD_JOIN_S = 0.5  # the in-flight transaction may finish; the process exits within 1 s
 DRAIN_BATCH = 512  # messages handled per socket per loop turn, so neither side starves
 
 
@@ -53,6 +57,7 @@ class ServiceConfig:
     read_only: bool = False
     allow_set: tuple[str, ...] = ()
     audit_log: str | None = None
+    audit_group: str | None = None
     curve_secret_key: str | None = None
     curve_clients: str | None = None
     insecure: bool = False
@@ -60,6 +65,8 @@ class ServiceConfig:
     retries: int = 2
     query_timeout_ms: float = DEFAULT_QUERY_TIMEOUT_MS
     set_timeout_ms: float = DEFAULT_SET_TIMEOUT_MS
+    energy_state: str | None = None  # default: next to the audit log
+    energy_max_gap_s: float = DEFAULT_MAX_GAP_S
 
 
 class InprocSink:
@@ -90,7 +97,12 @@ class WorkerService:
         self.counters = Counters()
         self.cache = AnswerCache()
         self.scheduler = Scheduler(max_jobs=config.queue_size, max_waiters=config.queue_size * 64)
-        self.audit = AuditLog(config.audit_log)
+        self.audit = AuditLog(config.audit_log, config.audit_group)
+        self.energy = EnergyMeter(
+            self.catalogue,
+            state_path_for(config.audit_log, config.energy_state),
+            max_gap_s=config.energy_max_gap_s,
+        )
         self.started = time.monotonic()
         self._catalogue_dict = self.catalogue.to_dict()
         self._stop = threading.Event()
@@ -156,6 +168,7 @@ class WorkerService:
             lambda: InprocSink(self.context, self._reply_endpoint),
             retries=self.config.retries,
             adjust_zero=self.config.adjust_zero,
+            energy=self.energy,
         )
         self._install_signal_handlers()
         log.info(
@@ -165,16 +178,28 @@ class WorkerService:
             " read-only" if self.config.read_only else "",
         )
         self.runner.start()
-        code = 0
+        code = 1
         try:
             code = self._loop(router, replies)
+        except Exception:
+            # A bug in the server thread itself: stop serving and exit non-zero at once, so a
+            # supervisor restarts the worker instead of a process that answers nothing.
+            log.critical("the server thread failed; stopping", exc_info=True)
+            self.scheduler.close()
+            self.runner.stop()
         finally:
-            router.close()
+            router.close(linger=0 if code else 1000)
             replies.close(linger=0)
             if auth is not None:
                 auth.stop()
             self.audit.close()
-            self.context.term()
+            self.runner.thread.join(PORT_THREAD_JOIN_S)
+            if self.runner.thread.is_alive():
+                # Its reply socket is still open: context.term() would wait for it forever.
+                log.critical("the port thread did not stop; exiting without waiting for it")
+            else:
+                self.energy.save()  # the port thread has stopped: no reading races this
+                self.context.term()
         log.info("stopped")
         return code
 
@@ -257,6 +282,21 @@ class WorkerService:
             self._handle(router, envelope, body)
 
     def _handle(self, router: zmq.Socket[Any], envelope: tuple[bytes, ...], body: bytes) -> None:
+        """One request; whatever goes wrong becomes its error reply and the loop goes on."""
+        try:
+            self._handle_request(router, envelope, body)
+        except Exception:
+            log.exception("internal error while handling a request")
+            self.counters.add("internal_errors")
+            error = InternalError("internal error in the worker (logged); the request was dropped")
+            try:
+                router.send_multipart([*envelope, pack(error_reply(_request_id(body), error))])
+            except Exception:  # pragma: no cover - the socket itself failed
+                log.exception("cannot send the INTERNAL reply")
+
+    def _handle_request(
+        self, router: zmq.Socket[Any], envelope: tuple[bytes, ...], body: bytes
+    ) -> None:
         now = time.monotonic()
         try:
             request = parse_request(body)
@@ -353,6 +393,14 @@ class WorkerService:
             "uptime_s": round(time.monotonic() - self.started, 1),
             "version": __version__,
         }
+
+
+def _request_id(body: bytes) -> str | int | None:
+    """The id of a request that could not be handled, if it can be read at all."""
+    try:
+        return parse_request(body).id
+    except Exception:  # noqa: BLE001 - any failure here only means no id to echo
+        return None
 
 
 def _shutting_down() -> ShuttingDownError:

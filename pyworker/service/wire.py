@@ -17,6 +17,11 @@ MAX_MESSAGE_BYTES = 64 * 1024
 OPS: tuple[str, ...] = ("query", "set", "catalogue", "health")
 PRIORITIES: tuple[str, ...] = ("interactive", "poll")
 MAX_TIMEOUT_MS = 600_000
+# A setter value is a scalar, or a small list / map of scalars ([unit, value], {"buzzer": true}):
+# checked before anything formats, logs or audits it, so no value can exhaust the stack or memory.
+MAX_VALUE_DEPTH = 2
+MAX_VALUE_ITEMS = 16
+MAX_TEXT_CHARS = 256
 
 RequestId = str | int | None
 Op = Literal["query", "set", "catalogue", "health"]
@@ -95,7 +100,42 @@ def _command(msg: dict[str, Any], rid: RequestId) -> str:
         raise WireError("'command' must be a non-empty string", rid)
     if len(command) > 64:
         raise WireError("'command' is too long", rid)
-    return command.strip().upper()
+    command = command.strip()
+    if not (command.isascii() and command.isprintable()):
+        raise WireError("'command' must be printable ASCII", rid)
+    return command.upper()
+
+
+def _value(value: Any, rid: RequestId, depth: int = 0) -> Any:
+    """The setter value if its type, size and depth are acceptable (see MAX_VALUE_*)."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT_CHARS:
+            raise WireError(f"'value' text is longer than {MAX_TEXT_CHARS} characters", rid)
+        return value
+    if isinstance(value, list | dict):
+        if depth >= MAX_VALUE_DEPTH:
+            raise WireError(f"'value' is nested deeper than {MAX_VALUE_DEPTH} levels", rid)
+        if len(value) > MAX_VALUE_ITEMS:
+            raise WireError(f"'value' holds more than {MAX_VALUE_ITEMS} items", rid)
+        items = list(value.items()) if isinstance(value, dict) else [(None, v) for v in value]
+        for key, item in items:
+            if key is not None and not isinstance(key, str):
+                raise WireError("'value' map keys must be strings", rid)
+            _value(key, rid, depth + 1)
+            _value(item, rid, depth + 1)
+        return value
+    raise WireError(f"'value' cannot be a {type(value).__name__}", rid)
+
+
+def _text(msg: dict[str, Any], key: str, rid: RequestId) -> str | None:
+    value = msg.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_TEXT_CHARS:
+        raise WireError(f"{key!r} must be a string of at most {MAX_TEXT_CHARS} characters", rid)
+    return value
 
 
 def parse_request(frame: bytes) -> Request:
@@ -105,8 +145,12 @@ def parse_request(frame: bytes) -> Request:
         raise WireError(f"a request is a msgpack map, not {type(msg).__name__}")
     raw_id = msg.get("id")
     rid: RequestId = raw_id if isinstance(raw_id, str) or _is_int(raw_id) else None
+    if isinstance(rid, str) and len(rid) > MAX_TEXT_CHARS:
+        rid = None
     if rid is None:
-        raise WireError("'id' must be a string or an integer")
+        raise WireError(
+            f"'id' must be a string (at most {MAX_TEXT_CHARS} characters) or an integer"
+        )
     if msg.get("v") != PROTOCOL_VERSION or isinstance(msg.get("v"), bool):
         raise WireError(f"'v' must be {PROTOCOL_VERSION}", rid)
     op = msg.get("op")
@@ -133,18 +177,15 @@ def _parse_op(msg: dict[str, Any], rid: RequestId, op: Op) -> Request:
             priority=priority,
         )
     if op == "set":
-        source = msg.get("source")
-        if source is not None and not isinstance(source, str):
-            raise WireError("'source' must be a string", rid)
         return Request(
             rid,
             "set",
             command=_command(msg, rid),
-            value=msg.get("value"),
+            value=_value(msg.get("value"), rid),
             timeout_ms=_number(msg, "timeout_ms", rid, 1),
             only_if_changed=_flag(msg, "only_if_changed", rid, True),
             verify=_flag(msg, "verify", rid, True),
-            source=source,
+            source=_text(msg, "source", rid),
         )
     return Request(rid, op)
 

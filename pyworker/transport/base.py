@@ -12,6 +12,8 @@ from ..errors import PortUnavailableError, ResponseTimeout
 from ..protocol.frames import FrameSplitter
 
 BITS_PER_BYTE = 10  # 8N1: start bit, 8 data bits, stop bit
+GUARD_MIN_S = 0.02
+SETTLE_MAX_BYTES = 300  # a line busy longer than this many byte times is noise: go on anyway
 
 
 @dataclass(frozen=True)
@@ -28,15 +30,28 @@ class Timing:
     processing_margin: float = 1.0
     inter_byte_timeout: float = 0.5
     slack: float = 1.5
+    guard_bytes: int = 32
+    """After a failed exchange the line must stay quiet this many byte times (a short answer's
+    length: 133 ms at 2400 baud) before the next request goes out; see ``guard()``."""
 
     def __post_init__(self) -> None:
-        if self.processing_margin < 0 or self.inter_byte_timeout <= 0 or self.slack < 1:
+        if (
+            self.processing_margin < 0
+            or self.inter_byte_timeout <= 0
+            or self.slack < 1
+            or self.guard_bytes < 1
+        ):
             raise ValueError(f"invalid transport timing {self!r}")
 
     @staticmethod
     def wire_time(nbytes: int, baud: int) -> float:
         """Seconds that ``nbytes`` take on the line at ``baud`` (10 bits per byte)."""
         return nbytes * BITS_PER_BYTE / baud
+
+    def guard(self, baud: int) -> float:
+        """Seconds of silence that mean the unit has finished sending (at least 20 ms, for
+        USB adapters that deliver bytes in batches)."""
+        return max(GUARD_MIN_S, self.wire_time(self.guard_bytes, baud))
 
     def deadline(self, request_bytes: int, expected_bytes: int, baud: int) -> float:
         """Seconds from sending a request to giving up on its answer."""
@@ -77,6 +92,9 @@ class Transport(ABC):
         self.timing = timing or Timing()
         self.adjust_zero = adjust_zero
         self._settle_first = False
+        self.stale_bytes_dropped = 0
+        """Bytes that arrived outside any exchange (late answers, another program's traffic,
+        noise) and were thrown away before a request went out. Cumulative."""
 
     # -- what each kind of port provides -------------------------------------------------
     @abstractmethod
@@ -92,8 +110,9 @@ class Transport(ABC):
     def is_open(self) -> bool: ...
 
     @abstractmethod
-    def _drop_stale_input(self) -> None:
-        """Discard whatever arrived before this request (late answers, noise)."""
+    def _drop_stale_input(self) -> int:
+        """Discard whatever arrived before this request (late answers, noise); return how
+        many bytes were dropped."""
 
     @abstractmethod
     def _write(self, data: bytes, deadline: float) -> None:
@@ -127,7 +146,7 @@ class Transport(ABC):
             self._settle()
         started = time.monotonic()
         deadline = started + total
-        self._drop_stale_input()
+        self.stale_bytes_dropped += self._drop_stale_input()
         self._write(request, deadline)
         splitter = FrameSplitter()
         received = 0
@@ -148,15 +167,24 @@ class Transport(ABC):
                 if frames:
                     return frames[0]
 
+    def resync(self) -> None:
+        """The last answer was not taken (garbled, the wrong shape, a CRC error): before the
+        next request, wait for a quiet line and drop what arrives, as after a timeout."""
+        self._settle_first = True
+
     def _settle(self) -> None:
-        """After a timeout the unit may still be sending its late answer: wait until the line
-        has been quiet for the inter-byte timeout, so that answer is not taken for the next."""
-        quiet = self.timing.inter_byte_timeout
+        """After a failed exchange the unit may still be sending (a late answer, the rest of a
+        garbled one, another program's traffic): wait until the line has been quiet for the
+        guard time, dropping and counting what arrives, so none of it is taken for the next
+        answer. A line that never goes quiet is given up on after a bounded time."""
+        quiet = self.timing.guard(self.baud)
         now = time.monotonic()
-        give_up = now + max(quiet, self.timing.processing_margin) + quiet
+        give_up = now + quiet + self.timing.wire_time(SETTLE_MAX_BYTES, self.baud)
         quiet_until = now + quiet
         while now < min(quiet_until, give_up):
-            if self._read_chunk(min(quiet_until, give_up) - now):
+            chunk = self._read_chunk(min(quiet_until, give_up) - now)
+            if chunk:
+                self.stale_bytes_dropped += len(chunk)
                 quiet_until = time.monotonic() + quiet
             now = time.monotonic()
         self._settle_first = False

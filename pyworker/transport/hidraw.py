@@ -115,15 +115,19 @@ class HidrawTransport(Transport):
             raise self._gone("end of file (device closed)")
         return data
 
-    def _drop_stale_input(self) -> None:
+    def _drop_stale_input(self) -> int:
         assert self._fd is not None
+        dropped = 0
         for _ in range(MAX_STALE_REPORTS):
             try:
                 ready, _, _ = select.select([self._fd], [], [], 0)
             except (OSError, ValueError) as exc:
                 raise self._gone(exc) from exc
-            if not ready or not self._read_report():
-                return
+            report = self._read_report() if ready else b""
+            if not report:
+                break
+            dropped += len(report.rstrip(b"\x00"))  # report padding is not data
+        return dropped
 
     def _write(self, data: bytes, deadline: float) -> None:
         assert self._fd is not None

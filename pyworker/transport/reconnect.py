@@ -88,6 +88,8 @@ class ReconnectingPort:
         self._delay = backoff_initial
         self._next_attempt: float = clock()  # the first attempt is due at once
         self._timeouts_in_a_row = 0
+        self._stale_taken = 0  # of the current transport's stale_bytes_dropped
+        self._stale_pending = 0  # dropped by transports since closed, not yet taken
         self.failed_attempts = 0
         """Open attempts that failed since the port was last connected."""
 
@@ -174,6 +176,22 @@ class ReconnectingPort:
         finally:
             self._emit(events)
 
+    def resync(self) -> None:
+        """The caller rejected the last answer: settle the line before the next request."""
+        with self._lock:
+            if self._transport is not None:
+                self._transport.resync()
+
+    def take_stale_bytes(self) -> int:
+        """Stale bytes dropped since the last call (across reconnects)."""
+        with self._lock:
+            count, self._stale_pending = self._stale_pending, 0
+            if self._transport is not None:
+                total = self._transport.stale_bytes_dropped
+                count += total - self._stale_taken
+                self._stale_taken = total
+            return count
+
     def close(self) -> None:
         """Release the device; transactions fail until open() is called again."""
         with self._lock:
@@ -232,6 +250,8 @@ class ReconnectingPort:
     def _close_transport(self) -> None:
         transport, self._transport = self._transport, None
         if transport is not None:
+            self._stale_pending += transport.stale_bytes_dropped - self._stale_taken
+            self._stale_taken = 0
             transport.close()
 
     def _set_state(self, state: PortState) -> list[PortState]:

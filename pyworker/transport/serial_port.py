@@ -122,11 +122,13 @@ class SerialTransport(Transport):
         self.close()
         return PortUnavailableError(f"{self.url}: device unavailable: {exc}")
 
-    def _drop_stale_input(self) -> None:
+    def _drop_stale_input(self) -> int:
         try:
+            waiting = int(self._port.in_waiting)
             self._port.reset_input_buffer()
         except self._errors as exc:
             raise self._gone(exc) from exc
+        return waiting
 
     def _write(self, data: bytes, deadline: float) -> None:
         try:

@@ -74,7 +74,7 @@ describe('editor in headless Chromium: palette, edit dialog, deploy, debug sideb
     it('shows the PI30 nodes in their own palette category', async function () {
         const category = page.locator('#red-ui-palette-container-PI30');
         const types = await category.locator('.red-ui-palette-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-palette-type')));
-        assert.deepEqual(types.sort(), ['pi30-health', 'pi30-query', 'pi30-set', 'pi30-tempo']);
+        assert.deepEqual(types.sort(), ['pi30-ha-mqtt', 'pi30-health', 'pi30-query', 'pi30-set', 'pi30-tempo']);
         const labels = await category.locator('.red-ui-palette-label').allInnerTexts();
         assert.ok(labels.map((l) => l.trim()).includes('query'), `labels: ${labels}`);
         await page.locator('#red-ui-palette-search input').pressSequentially('pi30');

@@ -93,6 +93,43 @@ describe('examples', function () {
         }
     });
 
+    it('share one pi30-inverter, one HA server and one HA device (same ids, same settings), and no other id', () => {
+        const shared = new Map(); // id -> JSON of the config node
+        const owner = new Map(); // id -> example that has it
+        for (const file of examples) {
+            for (const n of readExample(file)) {
+                if (['pi30-inverter', 'server', 'ha-device-config'].includes(n.type)) {
+                    const text = JSON.stringify(n);
+                    const same = [...shared.values()].find((other) => JSON.parse(other).type === n.type);
+                    if (same) assert.equal(text, same, `${file}: ${n.type} is the one the other examples use`);
+                    shared.set(n.id, text);
+                } else {
+                    assert.ok(!owner.has(n.id), `${file}: id ${n.id} is also in ${owner.get(n.id)}`);
+                    owner.set(n.id, file);
+                }
+            }
+        }
+        const types = [...shared.values()].map((t) => JSON.parse(t).type).sort();
+        assert.deepEqual(types, ['ha-device-config', 'pi30-inverter', 'server']);
+    });
+
+    it('Control priorities: a listening ha-select reaches pi30-set only through a "changed in HA" filter', () => {
+        const flow = readExample('Control priorities from Home Assistant.json');
+        const byId = Object.fromEntries(flow.map((n) => [n.id, n]));
+        for (const sel of flow.filter((n) => n.type === 'ha-select' && n.mode === 'listen')) {
+            const filter = byId[sel.wires[0][0]];
+            assert.equal(filter.type, 'switch');
+            assert.equal(filter.rules.length, 1);
+            assert.equal(filter.rules[0].t, 'jsonata_exp');
+            // the value this flow writes back is remembered right before the ha-select (set)
+            const remember = flow.find((n) => n.type === 'change' && n.rules.some((r) => r.pt === 'flow' && filter.rules[0].v.includes(r.p)));
+            const setSelect = byId[remember.wires[0][0]];
+            assert.deepEqual([setSelect.type, setSelect.mode, setSelect.entityConfig], ['ha-select', 'set', sel.entityConfig]);
+            assert.ok(sel.outputProperties.some((p) => p.property === 'previousValue' && p.valueType === 'previousValue'));
+            assert.equal(byId[filter.wires[0][0]].type, 'pi30-set');
+        }
+    });
+
     for (const file of examples) {
         it(`${file.replace(/\.json$/, '')}: loads and starts without errors`, async () => {
             const flow = await loadExample(file);
@@ -155,6 +192,26 @@ describe('examples', function () {
         assert.deepEqual(unexpectedErrors(), []);
     });
 
+    it('Every field to Home Assistant (MQTT): readings reach mqtt out as discovery and states; a command from mqtt in reaches pi30-set', async () => {
+        const flow = await loadExample('Every field to Home Assistant (MQTT).json');
+        const ha = flow.find((n) => n.type === 'pi30-ha-mqtt');
+        const out = collector(helper.getNode(flow.find((n) => n.type === 'mqtt out').id));
+        const mqttIn = flow.find((n) => n.type === 'mqtt in');
+        assert.deepEqual(mqttIn.wires, [[ha.id]]);
+        assert.equal(mqttIn.topic, `${ha.baseTopic}/+/set/+`);
+        const setter = helper.getNode(ha.wires[1][0]);
+        assert.equal(setter.type, 'pi30-set');
+        helper.getNode(flow.find((n) => n.type === 'pi30-query' && n.command === 'QPIRI' && n.interval > 0).id).receive({});
+        await waitFor(() => out.received.some((m) => /\/QPIRI$/.test(m.topic)), { what: 'QPIRI state' });
+        const pop = out.received.find((m) => /\/select\/.*\/set_pop\/config$/.test(m.topic));
+        const command = JSON.parse(pop.payload).command_topic;
+        const setIn = collector(setter);
+        helper.getNode(ha.id).receive({ topic: command, payload: 'SBU first' });
+        const msg = await setIn.next();
+        assert.deepEqual([msg.command, msg.payload], ['POP', 'SBU first']);
+        assert.deepEqual(unexpectedErrors(), []);
+    });
+
     it('Control priorities from Home Assistant: a choice in HA sets the inverter and the real value goes back', async () => {
         const flow = await loadExample('Control priorities from Home Assistant.json');
         const listen = flow.filter((n) => n.type === 'ha-select' && n.mode === 'listen');
@@ -164,20 +221,32 @@ describe('examples', function () {
         // the select options are the setters' labels in the catalogue
         const catalogue = CatalogueIndex.fromSnapshot('PI30');
         for (const sel of listen) {
-            const setter = flow.find((n) => n.id === sel.wires[0][0]);
+            const filter = flow.find((n) => n.id === sel.wires[0][0]);
+            const setter = flow.find((n) => n.id === filter.wires[0][0]);
             const options = flow.find((n) => n.id === sel.entityConfig).haConfig.find((p) => p.property === 'options').value;
             assert.deepEqual(options, Object.values(catalogue.resolve(setter.command).command.arg.choices));
         }
         const outputBack = collector(helper.getNode(set.find((n) => /Output/.test(n.name)).id));
         const outputSelect = listen.find((n) => /Output/.test(n.name));
-        helper.getNode(outputSelect.id).send({ payload: 'Solar first' });
+        helper.getNode(outputSelect.id).send({ payload: 'Solar first', previousValue: 'SBU first' });
         await waitFor(() => outputBack.received.some((m) => m.payload === 'Solar first'), { what: 'value written back' });
         assert.equal((await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority, 'Solar first');
         // an invalid choice is refused, and HA gets the inverter's real value back
         const before = outputBack.received.length;
-        helper.getNode(outputSelect.id).send({ payload: 'Moon first' });
+        helper.getNode(outputSelect.id).send({ payload: 'Moon first', previousValue: 'Solar first' });
         await waitFor(() => outputBack.received.length > before, { what: 'read-back after a refusal' });
         assert.equal(outputBack.received.at(-1).payload, 'Solar first');
+        // the write-back reaching the listener (same value as before) goes no further
+        const filter = flow.find((n) => n.id === outputSelect.wires[0][0]);
+        const setterInput = collector(helper.getNode(filter.wires[0][0]));
+        helper.getNode(outputSelect.id).send({ payload: 'Solar first', previousValue: 'Solar first' });
+        // the value the read-back just wrote (Solar first), arriving as a change: ours, dropped
+        helper.getNode(outputSelect.id).send({ payload: 'Solar first', previousValue: 'Moon first' });
+        // the entity appearing at deploy (no earlier value): dropped
+        helper.getNode(outputSelect.id).send({ payload: 'Utility first', previousValue: 'unknown' });
+        helper.getNode(outputSelect.id).send({ payload: 'SBU first', previousValue: 'Solar first' });
+        assert.equal((await setterInput.next()).payload, 'SBU first');
+        assert.equal(setterInput.received.length, 1);
         await worker.request({ op: 'set', command: 'POP', value: 'SBU first' });
         assert.deepEqual(unexpectedErrors().filter((e) => e.type !== 'pi30-set'), []);
     });

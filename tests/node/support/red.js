@@ -31,6 +31,7 @@ const coreNodes = {
     delay: core('function/89-delay.js'),
     trigger: core('function/89-trigger.js'),
     rbe: core('function/rbe.js'),
+    mqtt: core('network/10-mqtt.js'),
 };
 const allNodes = [...pi30Nodes, ...Object.values(coreNodes)];
 

@@ -67,7 +67,7 @@ def test_commands_table() -> None:
     result = run("commands")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[-1] == "PI30: 22 queries, 29 setters"
+    assert lines[-1] == "PI30: 23 queries, 29 setters"
     assert any(line.startswith("QPIGS ") and "General status" in line for line in lines)
     assert any(line.startswith("QPGS<unit> ") for line in lines)
     pf = lines.index(next(line for line in lines if line.startswith("PF ")))
@@ -78,7 +78,7 @@ def test_commands_table() -> None:
 def test_commands_table_max() -> None:
     result = run("commands", "--protocol", "pi30max")
     assert result.returncode == 0
-    assert result.stdout.splitlines()[-1] == "PI30MAX: 39 queries, 29 setters"
+    assert result.stdout.splitlines()[-1] == "PI30MAX: 40 queries, 29 setters"
     assert "QED<day> " in result.stdout
 
 

@@ -123,6 +123,17 @@ def call(sock: zmq.Socket[Any], timeout: float = 10.0, **message: Any) -> dict[s
     return recv(sock, timeout)
 
 
+def pty_simulator(*options: str) -> subprocess.Popen[str]:
+    """``pi30-worker sim --pty`` in a child process; its first stdout line is the pty path."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pyworker.cli", "sim", "--pty", *options],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
 def sim_url(name: str, control: str, **options: object) -> str:
     """A sim:// port with pacing and processing latency off, steerable through ``control``."""
     params = {"model": "pi30", "pacing": 0, "latency_ms": 0, "seed": 7, **options}

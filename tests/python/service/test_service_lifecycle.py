@@ -19,6 +19,7 @@ from service_helpers import (
     call,
     free_port,
     health,
+    pty_simulator,
     recv,
     send,
 )
@@ -79,24 +80,7 @@ def test_request_client_prints_the_reply(worker: SimWorker) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="the pty front is POSIX only")
 def test_worker_on_a_pty_simulator(tmp_path: Path) -> None:
     control = f"tcp://127.0.0.1:{free_port()}"
-    sim = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pyworker.cli",
-            "sim",
-            "--pty",
-            "--no-pacing",
-            "--latency-ms",
-            "0",
-            "--control",
-            control,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    sim = pty_simulator("--no-pacing", "--latency-ms", "0", "--control", control)
     try:
         assert sim.stdout is not None
         pty_path = sim.stdout.readline().strip()

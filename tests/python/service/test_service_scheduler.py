@@ -166,3 +166,18 @@ def test_next_deadline_skips_answered_waiters() -> None:
     assert s.next_deadline() == first.deadline
     s.take_queued("QPIGS")
     assert s.next_deadline() == second.deadline
+
+
+def test_old_queries_take_turns_with_the_setters() -> None:
+    s = Scheduler(query_share_s=0.05)
+    submit(s, 1, "QPIGS", PRIORITY_POLL)
+    submit(s, 2, "QPIRI", PRIORITY_POLL)
+    time.sleep(0.06)  # both queries have waited their share
+    for rid in range(3, 6):
+        s.submit_setter(waiter(rid, "set", "POP"), CAT.commands["POP"])
+    submit(s, 6, "QMOD")  # fresh: behind the setters
+    order = []
+    while (job := s.next_job(0)) is not None:
+        order.append(job.key if isinstance(job, QueryJob) else job.command.name)
+        s.finish(job)
+    assert order == ["QPIGS", "POP", "QPIRI", "POP", "POP", "QMOD"]

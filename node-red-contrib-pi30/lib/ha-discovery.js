@@ -1,0 +1,250 @@
+'use strict';
+/**
+ * Home Assistant MQTT discovery from the command catalogue: which entity each field of a
+ * query answer becomes (sensor, enum sensor, binary sensor) and which setters become controls
+ * (select, number), with their topics. Pure functions of catalogue data: the field list comes
+ * from the worker's catalogue (or its snapshot), never from here.
+ * Discovery topic: <prefix>/<component>/<device id>/<object id>/config (HA's documented form).
+ */
+
+const { setterValues, labelFromKey } = require('./catalogue');
+
+const CONTROL_KINDS = { choice: 'select', current: 'number', number: 'number' };
+const PKG = require('../package.json');
+
+/** HA ids and topic levels: letters, digits, _ and - only. */
+function slug(text) {
+    return String(text)
+        .replace(/[^A-Za-z0-9_-]+/g, '_')
+        .replace(/^_+|_+$/g, '')
+        .toLowerCase();
+}
+
+/** "reserved_*, QPIGS.bus_voltage" -> a predicate on (command, key). */
+function fieldFilter(patterns) {
+    const list = String(patterns || '')
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((p) => {
+            const [cmd, key] = p.includes('.') ? p.split('.', 2) : ['*', p];
+            const rx = (glob) => new RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$', 'i');
+            return { cmd: rx(cmd), key: rx(key) };
+        });
+    return (command, key) => list.some((p) => p.cmd.test(command) && p.key.test(key));
+}
+
+/** "QPIGS, QPIRI" -> predicate on a command text; empty = every command. */
+function commandFilter(text) {
+    const names = String(text || '')
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((n) => n.toUpperCase());
+    return (command) => names.length === 0 || names.includes(String(command).toUpperCase());
+}
+
+class Topics {
+    /** @param {{discoveryPrefix: string, baseTopic: string}} options @param {string} deviceId */
+    constructor(options, deviceId) {
+        this.prefix = options.discoveryPrefix || 'homeassistant';
+        this.base = `${options.baseTopic || 'pi30'}/${deviceId}`;
+        this.deviceId = deviceId;
+    }
+
+    state(command) {
+        return `${this.base}/${command}`;
+    }
+
+    get availability() {
+        return `${this.base}/availability`;
+    }
+
+    command(setter) {
+        return `${this.base}/set/${setter}`;
+    }
+
+    config(component, objectId) {
+        return `${this.prefix}/${component}/${this.deviceId}/${objectId}/config`;
+    }
+
+    /** The setter a command topic names, or null when the topic is not one of ours. */
+    setterOf(topic) {
+        const head = `${this.base}/set/`;
+        return typeof topic === 'string' && topic.startsWith(head) ? topic.slice(head.length) : null;
+    }
+}
+
+/** The HA device block: identifiers from QID, model and firmware from the identity answers. */
+function deviceBlock(deviceId, identity, options) {
+    const block = {
+        identifiers: [deviceId],
+        name: options.deviceName || 'Inverter',
+        manufacturer: 'Voltronic',
+        model: identity.model || identity.model_number || options.protocol || 'PI30',
+    };
+    if (identity.firmware) block.sw_version = identity.firmware;
+    if (identity.serial) block.serial_number = identity.serial;
+    return block;
+}
+
+function common(topics, device, objectId, name, options) {
+    const out = {
+        name,
+        unique_id: `${topics.deviceId}_${objectId}`,
+        object_id: `${topics.deviceId}_${objectId}`,
+        device,
+        availability: [{ topic: topics.availability }],
+        origin: { name: PKG.name, sw_version: PKG.version },
+    };
+    if (options.icon) out.icon = options.icon;
+    return out;
+}
+
+/**
+ * Discovery configs for the fields of one query answer.
+ * @param {object} p
+ * @param {string} p.command the answer's command text (QPIGS, QPGS1, ENERGY)
+ * @param {object} p.data the answer's data (keys as decoded)
+ * @param {object} p.meta CatalogueIndex#fieldMeta(command)
+ * @returns {{topic: string, component: string, objectId: string, config: object}[]}
+ */
+function fieldEntities({ command, data, meta, topics, device, options, skip }) {
+    const out = [];
+    const expire = Number(options.expireAfter) > 0 ? Number(options.expireAfter) : 0;
+    for (const key of Object.keys(data)) {
+        if (skip && skip(command, key)) continue;
+        const info = meta[key] || {};
+        const objectId = slug(`${command}_${key}`);
+        const base = common(topics, device, objectId, info.label || labelFromKey(key), info);
+        base.state_topic = topics.state(command);
+        let component;
+        if (info.type === 'bool' || typeof data[key] === 'boolean') {
+            component = 'binary_sensor';
+            base.value_template = `{{ 'ON' if value_json.${key} else 'OFF' }}`;
+            if (info.device_class) base.device_class = info.device_class;
+            if (info.device_class === 'problem') base.entity_category = 'diagnostic';
+        } else {
+            component = 'sensor';
+            if (info.type === 'list' || Array.isArray(data[key])) {
+                // derived lists (QPIWS active_warnings...): one text, within HA's 255 characters
+                base.value_template = `{{ (value_json.${key} | join(', '))[:255] }}`;
+            } else {
+                base.value_template = `{{ value_json.${key} }}`;
+            }
+            if (info.device_class === 'enum' && Array.isArray(info.options)) {
+                base.device_class = 'enum';
+                base.options = info.options;
+            } else {
+                const numeric = info.type === 'float' || info.type === 'int';
+                if (info.unit && numeric) base.unit_of_measurement = info.unit;
+                if (info.device_class && numeric) base.device_class = info.device_class;
+                if (info.state_class && numeric) base.state_class = info.state_class;
+            }
+        }
+        if (expire) base.expire_after = expire;
+        out.push({ topic: topics.config(component, objectId), component, objectId, config: base });
+    }
+    return out;
+}
+
+/** Numbers HA can offer for a list of allowed values: min, max and the largest step that
+ * reaches them all (the worker refuses the values in between that the unit does not take). */
+function numberRange(values) {
+    const list = values.map(Number).filter(Number.isFinite).sort((a, b) => a - b);
+    if (!list.length) return null;
+    const tenths = list.map((v) => Math.round(v * 10));
+    const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
+    let step = 0;
+    for (let i = 1; i < tenths.length; i += 1) step = gcd(step, tenths[i] - tenths[i - 1]);
+    return { min: list[0], max: list[list.length - 1], step: step > 0 ? step / 10 : 1 };
+}
+
+/**
+ * Controls whose read-back lives in `command`'s answer: a select per mode setter (choices from
+ * the catalogue), a number per current/voltage setter (the unit's own values where known).
+ * Dangerous setters are never offered.
+ * @param {object} p.catalogue CatalogueIndex @param {object} p.live {currentOptions by query, batteryVoltage}
+ */
+function controlEntities({ command, data, catalogue, topics, device, options, skip, live }) {
+    // Controls show the setting itself: they never expire (they go unavailable with the link).
+    const out = [];
+    const meta = catalogue.fieldMeta(command);
+    for (const setter of catalogue.setters()) {
+        const component = setter.arg && CONTROL_KINDS[setter.arg.kind];
+        const rb = setter.readback;
+        if (!component || setter.dangerous || !rb || rb.query !== command || !(rb.field in data)) continue;
+        if (skip && skip(setter.name, rb.field)) continue;
+        const info = meta[rb.field] || {};
+        const objectId = slug(`set_${setter.name}`);
+        const base = common(topics, device, objectId, info.label || setter.description, info);
+        base.state_topic = topics.state(command);
+        base.value_template = `{{ value_json.${rb.field} }}`;
+        base.command_topic = topics.command(setter.name);
+        base.entity_category = 'config';
+        const optionsQuery = setter.arg.options_query;
+        const values = setterValues(setter, {
+            currentOptions: optionsQuery && live.currentOptions ? live.currentOptions[optionsQuery] : undefined,
+            batteryVoltage: live.batteryVoltage,
+        });
+        if (component === 'select') {
+            base.options = values.values.map((v) => v.value);
+            if (!base.options.length) continue;
+        } else {
+            const range = values.values.length
+                ? numberRange(values.values.map((v) => v.value))
+                : setter.arg.minimum !== undefined
+                  ? { min: setter.arg.minimum, max: setter.arg.maximum, step: setter.arg.step || 1 }
+                  : null;
+            if (!range) continue;
+            Object.assign(base, range, { mode: 'box' });
+            if (info.unit) base.unit_of_measurement = info.unit;
+            if (info.device_class === 'voltage' || info.device_class === 'current') base.device_class = info.device_class;
+        }
+        out.push({ topic: topics.config(component, objectId), component, objectId, config: base, setter: setter.name });
+    }
+    return out;
+}
+
+/** The inverter link as its own entity (on = the worker answers and holds the port). */
+function linkEntity(topics, device) {
+    const objectId = 'link';
+    return {
+        topic: topics.config('binary_sensor', objectId),
+        component: 'binary_sensor',
+        objectId,
+        config: {
+            name: 'Inverter link',
+            unique_id: `${topics.deviceId}_${objectId}`,
+            object_id: `${topics.deviceId}_${objectId}`,
+            device,
+            state_topic: topics.availability,
+            payload_on: 'online',
+            payload_off: 'offline',
+            device_class: 'connectivity',
+            entity_category: 'diagnostic',
+            origin: { name: PKG.name, sw_version: PKG.version },
+        },
+    };
+}
+
+/** A command's value from an MQTT command payload (a select's label, a number's text). */
+function commandValue(component, payload) {
+    const text = Buffer.isBuffer(payload) ? payload.toString('utf8') : String(payload);
+    if (component === 'number') {
+        const n = Number(text);
+        return Number.isFinite(n) ? n : text;
+    }
+    return text;
+}
+
+module.exports = {
+    Topics,
+    slug,
+    fieldFilter,
+    commandFilter,
+    deviceBlock,
+    fieldEntities,
+    controlEntities,
+    linkEntity,
+    numberRange,
+    commandValue,
+};
