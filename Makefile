@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 test: test-python test-node test-e2e test-browser test-bench test-ha
 
 test-python: $(STAMP)
-	$(PY) -m ruff check pyworker tests/python
+	$(PY) -m ruff check pyworker tests/python scripts/tempo_season_chart.py
 	$(PY) -m mypy
+	$(PY) -m mypy --strict scripts/tempo_season_chart.py
 	$(PY) -m pytest -q tests/python
 
 # Node side: root workspace (node-red-contrib-pi30 + mocha, node-red 4.1, test helper).
@@ -118,9 +119,20 @@ test-bench: $(STAMP) $(NODE_STAMP)
 	$(PY) -m bench.report --check test-artifacts/bench-quick.json
 
 lint: $(STAMP)
-	$(PY) -m ruff format --check pyworker tests/python
+	$(PY) -m ruff format --check pyworker tests/python scripts/tempo_season_chart.py
 	$(PY) -m ruff check pyworker tests/python
 	$(PY) -m mypy
+
+# make tempo-season: the Tempo season 2022-23 replayed hour by hour per strategy (no automation,
+# rule planner, optimiser with forecast errors, perfect foresight) on the real colours and a real
+# household's load (../shared/data); writes docs/tempo-season/ (table, JSON, chart).
+# The short version (two weeks of January 2023) runs in make test (tests/node/tempo-season.test.js).
+.PHONY: tempo-season
+SEASON_OUT := docs/tempo-season
+
+tempo-season: $(STAMP) $(NODE_STAMP)
+	node scripts/tempo-season.js --out $(SEASON_OUT)
+	$(PY) scripts/tempo_season_chart.py $(SEASON_OUT)/season.json $(SEASON_OUT)/season.png
 
 clean:
 	rm -rf $(VENV) node_modules bench/.venv-mpp

@@ -13,7 +13,8 @@ from typing import Any
 
 from . import __version__
 from .errors import Pi30Error, ProtocolError
-from .protocol import PROTOCOLS, Command, allowed_values, decode, encode, get_catalogue
+from .protocol import PROTOCOLS, Command, allowed_values, decode, encode
+from .protocol.profiles import PROFILE_IDS, catalogue_for, get_profile
 
 # Packages that add sub-commands: each module has ``register(subparsers)`` which sets
 # ``func`` on its parsers. Imported lazily by name so Linux-only parts load only where used.
@@ -21,6 +22,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "pyworker.transport.cli",
     "pyworker.service.cli",
     "pyworker.sim.cli",
+    "pyworker.profile_cli",
 )
 
 
@@ -51,8 +53,16 @@ def _command_row(cmd: Command) -> tuple[str, str, str, str]:
     return name, cmd.kind, cmd.description, details
 
 
+def _protocol_and_profile(args: argparse.Namespace) -> tuple[str, str | None]:
+    """--protocol (default: the profile's own variant, else PI30) and --profile."""
+    profile = getattr(args, "profile", None)
+    if args.protocol is None:
+        return (get_profile(profile).protocol if profile else "PI30"), profile
+    return args.protocol, profile
+
+
 def _cmd_commands(args: argparse.Namespace) -> int:
-    catalogue = get_catalogue(args.protocol)
+    catalogue = catalogue_for(*_protocol_and_profile(args))
     if args.json:
         print_json(catalogue.to_dict())
         return 0
@@ -64,20 +74,24 @@ def _cmd_commands(args: argparse.Namespace) -> int:
         if details:
             lines.append(f"{'':<{width}}  {'':<6}  {details}")
     lines.append("")
+    profile = "" if catalogue.profile == "generic" else f" (profile {catalogue.profile})"
     lines.append(
-        f"{catalogue.protocol}: {len(catalogue.queries)} queries, {len(catalogue.setters)} setters"
+        f"{catalogue.protocol}{profile}: {len(catalogue.queries)} queries, "
+        f"{len(catalogue.setters)} setters"
     )
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
+    protocol, profile = _protocol_and_profile(args)
     try:
         frame = encode(
             args.command,
             args.value,
-            protocol=args.protocol,
+            protocol=protocol,
             adjust_zero=not args.no_adjust_zero,
+            profile=profile,
         )
     except Pi30Error as exc:
         print_json(error_json(exc))  # with "allowed" when a value was refused
@@ -101,7 +115,7 @@ def _cmd_decode(args: argparse.Namespace) -> int:
         print_json({"error": {"code": "MALFORMED", "message": "--hex is not valid hexadecimal"}})
         return 1
     try:
-        decoded = decode(args.command, frame, args.protocol)
+        decoded = decode(args.command, frame, *_protocol_and_profile(args))
     except Pi30Error as exc:
         # exactly {code, message}; 1 for what the inverter answered, 2 for what was asked
         print_json({"error": {"code": exc.code, "message": exc.message}})
@@ -125,14 +139,20 @@ def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND", required=True)
     protocol_kw: dict[str, Any] = {
-        "default": "PI30",
+        "default": None,
         "type": str.upper,
         "choices": PROTOCOLS,
-        "help": "protocol variant (default PI30)",
+        "help": "protocol variant (default: the profile's, else PI30)",
+    }
+    profile_kw: dict[str, Any] = {
+        "type": str.lower,
+        "choices": PROFILE_IDS,
+        "help": "apply a device profile's codes and layouts (see `pi30-worker profiles`)",
     }
 
     p = sub.add_parser("commands", help="list the command catalogue")
     p.add_argument("--protocol", **protocol_kw)
+    p.add_argument("--profile", **profile_kw)
     p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
     p.set_defaults(func=_cmd_commands)
 
@@ -152,6 +172,7 @@ def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
         help="the setter's value: a code, a number or a label (02, 44.0, 'SBU first')",
     )
     p.add_argument("--protocol", **protocol_kw)
+    p.add_argument("--profile", **profile_kw)
     p.add_argument(
         "--no-adjust-zero", action="store_true", help="send a 0x00 CRC byte as is (default: 0x01)"
     )
@@ -171,6 +192,7 @@ def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--hex", required=True, help="the answer bytes in hex (spaces allowed)")
     add_format_option(p)
     p.add_argument("--protocol", **protocol_kw)
+    p.add_argument("--profile", **profile_kw)
     p.set_defaults(func=_cmd_decode)
 
     for module_name in SUBCOMMAND_MODULES if with_registered else ():

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pyworker.protocol import get_catalogue
+from pyworker.protocol.profiles import PROFILES, Profile, catalogue_for
 
 PROTOCOLS = ("PI30", "PI30MAX")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "commands.md"
@@ -182,8 +183,9 @@ def render() -> str:
         "",
         "Every command of the worker's catalogue, for both protocol variants: **PI30** (classic",
         "Axpert / Voltronic / MPP-Solar PI30 units) and **PI30MAX** (MAX / hybrid units such as the",
-        "Axpert MAX 7.2/8 kW). Choose the variant with `--protocol` on the worker and in the",
-        "pi30-inverter node. A pi30-query node's `msg.payload` holds the fields listed below for its",
+        "Axpert MAX 7.2/8 kW). The worker detects the variant and the unit's device profile at",
+        "connect (`--protocol auto`, the default; see Device profiles at the end); `--protocol`",
+        "fixes the variant. A pi30-query node's `msg.payload` holds the fields listed below for its",
         "command (split mode: one message per field, `msg.topic` = the key).",
         "",
         "## Queries",
@@ -235,7 +237,90 @@ def render() -> str:
             continue
         lines += table(["Key", "Label", "Type", "Unit", "HA device / state class", "Values"], rows)
         lines.append("")
+    lines += render_profiles()
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def enum_text(values: dict[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in values.items())
+
+
+def profile_changes(profile: Profile) -> list[list[str]]:
+    """What the profile changes in its base catalogue, one row per command."""
+    base = {c["name"]: c for c in get_catalogue(profile.protocol).to_dict()["commands"]}
+    own = {c["name"]: c for c in catalogue_for(profile.protocol, profile.id).to_dict()["commands"]}
+    rows = []
+    for name in [*base, *(n for n in own if n not in base)]:
+        before, after = base.get(name), own.get(name)
+        if before == after:
+            continue
+        if after is None:
+            rows.append([code(name), "absent on this unit"])
+            continue
+        if before is None:
+            rows.append([code(name), "present on this unit (" + after["description"] + ")"])
+            continue
+        changes = []
+        if after["kind"] == "setter":
+            arg, old = after["arg"], before["arg"]
+            if arg.get("choices") != old.get("choices"):
+                changes.append("codes: " + enum_text(arg["choices"]))
+            if arg.get("fmt") != old.get("fmt"):
+                changes.append(f"argument format {code(arg['fmt'])}")
+            if arg.get("pattern") != old.get("pattern"):
+                changes.append(f"argument {arg.get('description', arg['pattern'])}")
+        else:
+            old_keys = [f["key"] for f in before["fields"]]
+            new_keys = [f["key"] for f in after["fields"]]
+            if old_keys != new_keys:
+                changes.append(f"{len(new_keys)}-field layout: " + ", ".join(new_keys))
+            old_enums = {f["key"]: f.get("enum") for f in before["fields"]}
+            for f in after["fields"]:
+                if f["key"] in old_enums and f.get("enum") != old_enums[f["key"]]:
+                    changes.append(f"{code(f['key'])}: " + enum_text(f["enum"]))
+        rows.append([code(name), "; ".join(changes)])
+    return rows
+
+
+def render_profiles() -> list[str]:
+    lines = [
+        "## Device profiles",
+        "",
+        "Units that all answer `QPI` with `PI30` still differ: a profile names the differences as",
+        "overrides on the catalogue above. The worker reads the unit's identity at connect (QPI,",
+        "QMN, QGMN, QVFW, and when needed the field counts of QPIGS2, Q1, QPIRI, QPIGS and whether",
+        "QBEQI answers) and picks the first profile below with a matching selector; `--profile ID`",
+        "forces one, `pi30-worker profiles` lists them. Health shows the variant, the profile and",
+        "why. With an explicit `--protocol` only that variant's profiles are considered, from the",
+        "identity strings alone.",
+        "",
+        "**Unknown unit?** It gets `generic`: the documented codes, which may mean another mode on",
+        "your unit. Check a mode change on the LCD, then run `pi30-worker identify --port URL`",
+        "(with no worker on the port) and paste its JSON into a bug report.",
+        "",
+    ]
+    for profile in PROFILES.values():
+        lines += [f"### Profile `{profile.id}`: {profile.description}", ""]
+        lines.append(f"Base variant: {profile.protocol}. Evidence: {profile.evidence}.")
+        lines.append("")
+        if profile.selectors:
+            lines.append("Selected when (any of):")
+            lines += [f"- {sel.why} (`{sel.match}`)" for sel in profile.selectors]
+        else:
+            lines.append("Selected when no other profile matches.")
+        lines.append("")
+        rows = profile_changes(profile)
+        if rows:
+            lines += table(["Command", "On this unit"], rows)
+        else:
+            lines.append("No change to the catalogue of its variant.")
+        lines.append("")
+        for name, known in profile.known_answers.items():
+            lines += [f"Known answer: {code(name)}: {known}.", ""]
+        lines += [f"Note: {note}" for note in profile.notes]
+        if profile.notes:
+            lines.append("")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -197,9 +197,27 @@ function portInUse(port) {
     });
 }
 
+/**
+ * Extra tabs (demo/*-panel.json, e.g. the Tempo panel) after the main flow, their dashboard
+ * pages on the main flow's dashboard and theme, their queries on its inverter.
+ */
+function withPanels(flows) {
+    const first = (type) => (flows.find((n) => n.type === type) || {}).id;
+    const refs = { ui: first('ui-base'), theme: first('ui-theme'), inverter: first('pi30-inverter') };
+    const dir = path.dirname(FLOW_FILE);
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('-panel.json')).sort()) {
+        for (const node of JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))) {
+            if (node.type === 'ui-page') Object.assign(node, { ui: refs.ui, theme: refs.theme });
+            if (node.inverter) node.inverter = refs.inverter;
+            flows.push(node);
+        }
+    }
+    return flows;
+}
+
 /** The demo flow, pointed at our worker, its dropdowns filled from the worker's own catalogue. */
 async function demoFlow(opts) {
-    const flows = JSON.parse(fs.readFileSync(FLOW_FILE, 'utf8'));
+    const flows = withPanels(JSON.parse(fs.readFileSync(FLOW_FILE, 'utf8')));
     const reply = await h.zmqCall(opts.workerBind, { op: 'catalogue' });
     if (!reply.ok) throw new Error(`the worker's catalogue: ${reply.error.code}: ${reply.error.message}`);
     const choices = (name) => {

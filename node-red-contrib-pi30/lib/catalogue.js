@@ -40,6 +40,7 @@ class CatalogueIndex {
             throw new TypeError('a catalogue has a "commands" list');
         }
         this.protocol = catalogue.protocol;
+        this.profile = catalogue.profile || null; // the device profile the worker applied
         this.commands = catalogue.commands;
         this.source = source || 'snapshot';
         this.byName = new Map(this.commands.map((c) => [c.name, c]));

@@ -10,6 +10,14 @@
  * During HC the next HP belongs to "tomorrow's" colour (published around 11:00).
  */
 
+const {
+    HOUR, MINUTE, isInstant, instantOfWall, momentOfInstant, momentOfWall, isoDay, inWindow, wallClock, wallOfInstant,
+} = require('./tempo-time');
+const { optimise, stepHour } = require('./tempo-optimiser');
+const {
+    hourPrice, clearSkyShape, hourlySolar, LoadProfile, hourKey,
+} = require('./tempo-hourly');
+
 const COLOURS = ['blue', 'white', 'red'];
 const COLOUR_WORDS = {
     blue: 'blue', bleu: 'blue', 1: 'blue', tempo_bleu: 'blue',
@@ -25,6 +33,12 @@ function choices(command) {
     return cmd.arg.choices;
 }
 
+/** The values a setter accepts per the catalogue (the unit's own list comes from QMUCHGCR). */
+function allowedValues(command) {
+    const cmd = SNAPSHOT.protocols.PI30.commands.find((c) => c.name === command);
+    return [...cmd.arg.values];
+}
+
 const POP = choices('POP');
 const PCP = choices('PCP');
 const OUTPUT = { utility: POP['00'], solar: POP['01'], sbu: POP['02'] };
@@ -38,7 +52,7 @@ const DEFAULTS = {
     hysteresisSoc: 3,           // start charging only below target - hysteresis
     chargeEfficiency: 0.9,      // grid -> battery
     maxGridCurrent: 30,         // A, cap for the utility charging current
-    currentSteps: [2, 10, 20, 30, 40, 50, 60],  // the unit's QMUCHGCR list
+    currentSteps: allowedValues('MUCHGC'),       // replaced by the unit's QMUCHGCR answer
     hpUseKwh: { blue: 6, white: 7, red: 9 },     // expected consumption 06:00-22:00 per colour
     policy: {
         // what to do for each colour: hp = settings during that colour's peak hours;
@@ -55,10 +69,38 @@ const DEFAULTS = {
     startupGraceMinutes: 5,     // after start, wait this long for inputs before failing safe
     hcStartHour: 22,
     hcEndHour: 6,
+    timeZone: 'Europe/Paris',
+    // 'optimise': hour-by-hour plan in euros (lib/tempo-optimiser); 'rule': the day-level
+    // energy balance above (the baseline).
+    strategy: 'rule',
+    // Tempo prices, EUR/kWh incl. taxes, with the date each table came into force (EDF's
+    // regulated "tarif bleu" Tempo option, 6-36 kVA); edit them in the node.
+    prices: [
+        { from: '2022-08-01', blue: { hc: 0.0970, hp: 0.1249 }, white: { hc: 0.1140, hp: 0.1508 }, red: { hc: 0.1216, hp: 0.5486 } },
+        { from: '2023-02-01', blue: { hc: 0.1056, hp: 0.1369 }, white: { hc: 0.1246, hp: 0.1654 }, red: { hc: 0.1328, hp: 0.7324 } },
+        { from: '2025-02-01', blue: { hc: 0.1288, hp: 0.1552 }, white: { hc: 0.1447, hp: 0.1792 }, red: { hc: 0.1518, hp: 0.6586 } },
+    ],
+    wearEurPerKwh: 0.02,        // battery wear per kWh through the battery (in or out)
+    roundTripEfficiency: 0.9,   // battery in -> out
+    writeCostEur: 0.01,         // cost the plan gives to one setting write (EEPROM wear)
+    maxWritesPerDay: 8,         // per setting and wall day; the fail-safe and 06:00/22:00 switches pass
+    maxChargingCurrent: 60,     // A, the unit's total charging current (sun + grid)
+    pvFeedsLoadInLine: false,   // hybrids mix PV into the load on Utility first
+    gridChargeInPeak: false,    // never plan grid charging 06:00-22:00
+    socStep: 0.5,               // % between the plan's SOC grid points
+    latitude: 46.5,             // site, for the clear-sky shape of a day-total forecast
+    longitude: 2.5,
+    // starting household load per wall hour 00..23 (W), learned from the readings afterwards
+    loadProfileWatts: [450, 400, 380, 370, 370, 400, 700, 1100, 1000, 800, 700, 700,
+        750, 700, 650, 650, 750, 1100, 1500, 1600, 1400, 1100, 800, 600],
+    planHours: 36,              // hours of plan shown on the second output
+    // SBU falls back to the grid at the unit's low-voltage setting (a current peak is enough)
+    // and stays there until the battery is nearly full; with this much SOC above the reserve
+    // the optimiser puts it back on the battery by writing Utility first, then SBU again.
+    rearmMarginSoc: 10,
+    maxRearmsPerDay: 3,
 };
 
-const HOUR = 3600e3;
-const MINUTE = 60e3;
 
 function normaliseColour(value) {
     if (value === null || value === undefined) return null;
@@ -87,26 +129,6 @@ function toKwh(value, unit) {
     return number > 200 ? number / 1000 : number;
 }
 
-/**
- * Wall-clock time as "ms since epoch of the same wall time in UTC", so hours and minutes read
- * straight off getUTCHours(). Accepts a Date/epoch (converted into `timeZone`) or a naive ISO
- * string such as the inverter's "2026-01-15T05:00:00" (taken as wall time as it is).
- */
-function wallClock(value, timeZone) {
-    if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/.test(value.trim())) {
-        return Date.parse(value.trim() + 'Z');
-    }
-    const date = value instanceof Date ? value : new Date(value);
-    if (Number.isNaN(date.getTime())) return null;
-    if (!timeZone) return date.getTime();
-    const parts = {};
-    for (const p of new Intl.DateTimeFormat('en-GB', {
-        timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-        hour: '2-digit', minute: '2-digit', second: '2-digit',
-    }).formatToParts(date)) parts[p.type] = p.value;
-    return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
-}
-
 function fmt(n, digits = 1) {
     return Number(n).toFixed(digits);
 }
@@ -118,10 +140,17 @@ class TempoPlanner {
         this.lastSent = {};          // setting -> {value, at}
         this.charging = false;       // for hysteresis
         this.neverDecided = true;    // no decision yet: missing inputs mean "still arriving"
+        this.loadProfile = new LoadProfile(this.config.loadProfileWatts);
+        this.writesByDay = {};       // setting -> {day, count}
     }
 
-    /** Record an input. kind: today, tomorrow, hc, forecastToday, forecastTomorrow, soc, clock. */
+    /**
+     * Record an input. kind: today, tomorrow, hc, forecastToday, forecastTomorrow, soc, clock;
+     * solarHourly (a forecast's attributes with hourly values), load (W, the inverter's output
+     * power: learned into the load profile), currentSteps (the unit's QMUCHGCR list).
+     */
     update(kind, value, now) {
+        const t = this.moment(now);
         let parsed;
         switch (kind) {
         case 'today':
@@ -139,16 +168,57 @@ class TempoPlanner {
             parsed = typeof value === 'number' ? value : parseFloat(value);
             if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) parsed = null;
             break;
-        case 'clock':
-            parsed = wallClock(value, null);
-            if (parsed !== null) this.clock = parsed;
+        case 'lineMode':
+            // QMOD: "L"/"Line Mode" -> on the grid; "B"/"Battery Mode" -> not
+            parsed = typeof value === 'boolean' ? value : /^l(ine)?( mode)?$/i.test(String(value).trim())
+                ? true : /^(b|battery)( mode)?$/i.test(String(value).trim()) ? false : null;
             break;
+        case 'solarHourly':
+            parsed = hourlySolar(value, this.config.timeZone);
+            break;
+        case 'load': {
+            const watts = typeof value === 'number' ? value : parseFloat(value);
+            const colour = this.colourOfDay(isoDay(t.wall - this.config.hcEndHour * HOUR), t);
+            if (!Number.isFinite(watts) || watts < 0 || !colour.known) return false;
+            this.loadProfile.observe(t.wall, watts, colour.colour);
+            return true;
+        }
+        case 'currentSteps': {
+            const steps = (Array.isArray(value) ? value : String(value).split(/[\s,;]+/)).map(Number).filter((n) => n > 0);
+            if (!steps.length) return false;
+            this.config.currentSteps = steps;
+            return true;
+        }
+        case 'clock': {
+            // An instant (offset, Z, epoch) is converted into the zone; a naive time is wall
+            // time, and its instant is found in the zone, never before the previous one.
+            const wall = wallClock(value, this.config.timeZone);
+            parsed = wall === null ? null : {
+                wall,
+                at: isInstant(value) ? new Date(value).getTime()
+                    : instantOfWall(wall, this.config.timeZone, this.clock ? this.clock.at : -Infinity),
+            };
+            if (parsed) this.clock = parsed;
+            break;
+        }
         default:
             throw new Error(`unknown input ${kind}`);
         }
         if (parsed === null || parsed === undefined) return false;
-        this.inputs[kind] = { value: parsed, at: kind === 'clock' ? parsed : now, day: this.dayOf(kind, now) };
+        this.inputs[kind] = { value: parsed, at: kind === 'clock' ? parsed.at : t.at, day: this.dayOf(kind, t.wall) };
         return true;
+    }
+
+    /**
+     * A moment {wall, at} from what callers pass as "now": a moment, or a wall time in ms
+     * (tests, the season replay) whose instant is found in the configured zone.
+     */
+    moment(now) {
+        if (now !== null && typeof now === 'object') return now;
+        if (now === null || now === undefined) return { wall: null, at: null };
+        const t = momentOfWall(now, this.config.timeZone, this.lastAt);
+        this.lastAt = t.at;
+        return t;
     }
 
     /**
@@ -169,28 +239,27 @@ class TempoPlanner {
     }
 
     /** The freshest input among `kinds` that describes `day`, or null. */
-    inputFor(kinds, day, now, limitMinutes) {
+    inputFor(kinds, day, t, limitMinutes) {
         let best = null;
         for (const kind of kinds) {
             const input = this.inputs[kind];
-            if (input && input.day === day && now - input.at <= limitMinutes * MINUTE && (!best || input.at > best.at)) {
+            if (input && input.day === day && t.at - input.at <= limitMinutes * MINUTE && (!best || input.at > best.at)) {
                 best = input;
             }
         }
         return best;
     }
 
-    fresh(kind, now, limitMinutes) {
+    /** Is the input younger than `limitMinutes` of real elapsed time at moment `t`? */
+    fresh(kind, t, limitMinutes) {
         const input = this.inputs[kind];
-        return input !== undefined && now - input.at <= limitMinutes * MINUTE;
+        return input !== undefined && t.at - input.at <= limitMinutes * MINUTE;
     }
 
-    /** Is `now` (wall ms) in off-peak hours? The HC input wins while fresh, else the clock. */
-    isOffPeak(now) {
-        if (this.fresh('hc', now, this.config.staleMinutes.hc)) return this.inputs.hc.value;
-        const hour = new Date(now).getUTCHours();
-        const { hcStartHour, hcEndHour } = this.config;
-        return hcStartHour > hcEndHour ? hour >= hcStartHour || hour < hcEndHour : hour >= hcStartHour && hour < hcEndHour;
+    /** Is moment `t` in off-peak hours? The HC input wins while fresh, else the wall clock. */
+    isOffPeak(t) {
+        if (this.fresh('hc', t, this.config.staleMinutes.hc)) return this.inputs.hc.value;
+        return inWindow(new Date(t.wall).getUTCHours(), this.config.hcStartHour, this.config.hcEndHour);
     }
 
     /** Hours from `now` until the end of the off-peak period (06:00). */
@@ -210,22 +279,24 @@ class TempoPlanner {
      * The settings wanted now: {mode, output, charger, current, targetSoc, reason}.
      * mode: "failsafe" | "peak" | "charge" | "hold" (off-peak, no charging needed).
      */
-    decide(now) {
+    decide(when) {
+        const t = this.moment(when);
+        const now = t.wall;
         const c = this.config;
         const stale = [];
-        const offPeak = this.isOffPeak(now);
+        const offPeak = this.isOffPeak(t);
         // The peak hours that matter: today's during HP, the next ones during HC.
         const peakDay = isoDay(offPeak ? now + this.hoursUntilPeak(now) * HOUR : now);
-        const colourInput = this.inputFor(['today', 'tomorrow'], peakDay, now, c.staleMinutes.colour);
+        const colourInput = this.inputFor(['today', 'tomorrow'], peakDay, t, c.staleMinutes.colour);
         if (!colourInput) stale.push(`colour for ${peakDay}`);
-        if (!this.fresh('soc', now, c.staleMinutes.soc)) stale.push('battery SOC');
+        if (!this.fresh('soc', t, c.staleMinutes.soc)) stale.push('battery SOC');
         const raw = colourInput && colourInput.value;
         const colour = COLOURS.includes(raw) ? raw : c.unknownColourAs;
         const policy = c.policy[colour];
-        const forecastInput = this.inputFor(['forecastToday', 'forecastTomorrow'], peakDay, now, c.staleMinutes.forecast);
-        if (offPeak && policy.hcCharge && !forecastInput) stale.push(`solar forecast for ${peakDay}`);
-        if (this.startedAt === undefined) this.startedAt = now;
-        if (stale.length && now - this.startedAt < c.startupGraceMinutes * MINUTE && this.neverDecided) {
+        const forecastInput = this.inputFor(['forecastToday', 'forecastTomorrow'], peakDay, t, c.staleMinutes.forecast);
+        if (c.strategy !== 'optimise' && offPeak && policy.hcCharge && !forecastInput) stale.push(`solar forecast for ${peakDay}`);
+        if (this.startedAt === undefined) this.startedAt = t.at;
+        if (stale.length && t.at - this.startedAt < c.startupGraceMinutes * MINUTE && this.neverDecided) {
             // Just deployed: inputs are still arriving. Leave the inverter as it is meanwhile.
             return {
                 mode: 'waiting', output: null, charger: null, current: null, targetSoc: null, offPeak,
@@ -242,6 +313,7 @@ class TempoPlanner {
         }
         const colourText = COLOURS.includes(raw) ? colour : `unknown (taken as ${colour})`;
         const soc = this.inputs.soc.value;
+        if (c.strategy === 'optimise') return this.decideOptimal(t, soc, offPeak);
         if (!offPeak) {
             this.charging = false;
             return {
@@ -289,6 +361,164 @@ class TempoPlanner {
         };
     }
 
+    /** The colour of a Tempo day from the fresh colour inputs, else the configured stand-in. */
+    colourOfDay(day, t) {
+        const input = this.inputFor(['today', 'tomorrow'], day, t, this.config.staleMinutes.colour);
+        const raw = input && input.value;
+        return COLOURS.includes(raw) ? { colour: raw, known: true } : { colour: this.config.unknownColourAs, known: false };
+    }
+
+    /** The actions the plan chooses from: SBU, Utility first, Utility first + each grid current step. */
+    actions() {
+        const c = this.config;
+        const steps = [...new Set(c.currentSteps)].sort((a, b) => a - b).filter((s) => s <= c.maxGridCurrent);
+        return [{ output: 'sbu', currentA: 0 }, { output: 'utility', currentA: 0 },
+            ...steps.map((a) => ({ output: 'utility', currentA: a }))];
+    }
+
+    /** The action the inverter was last told, as an index into actions(), or null. */
+    actionInForce(actions) {
+        const pop = this.lastSent.output_source_priority;
+        const pcp = this.lastSent.charger_source_priority;
+        const cur = this.lastSent.max_ac_charging_current;
+        if (!pop || !pcp) return null;
+        const output = pop.value === OUTPUT.sbu ? 'sbu' : 'utility';
+        const currentA = output === 'utility' && pcp.value === CHARGER.utility && cur ? cur.value : 0;
+        const i = actions.findIndex((a) => a.output === output && a.currentA === currentA);
+        return i < 0 ? null : i;
+    }
+
+    /**
+     * The hours from moment `t` to the end of the next peak period (22:00 of the day whose
+     * 06:00 comes next), each {start (instant), wall, fraction, colour, offPeak, price, pv, load}.
+     */
+    horizon(t) {
+        const c = this.config;
+        const startWall = t.wall;
+        const d = new Date(startWall);
+        let peakStart = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), c.hcEndHour);
+        if (peakStart <= startWall) peakStart += 24 * HOUR;
+        const endWall = peakStart + (c.hcStartHour - c.hcEndHour) * HOUR;
+        const shapes = {};
+        const shape = (day) => (shapes[day] = shapes[day] || clearSkyShape(day, c.latitude, c.longitude, c.timeZone));
+        const hourly = this.fresh('solarHourly', t, c.staleMinutes.forecast) ? this.inputs.solarHourly.value : null;
+        const forecastFor = (day) => this.inputFor(['forecastToday', 'forecastTomorrow'], day, t, c.staleMinutes.forecast);
+        const hours = [];
+        let at = t.at;
+        let wall = startWall;
+        while (wall < endWall && hours.length < 48) {
+            const minutes = new Date(wall).getUTCMinutes() + new Date(wall).getUTCSeconds() / 60;
+            const fraction = hours.length === 0 ? 1 - minutes / 60 : 1;
+            const day = isoDay(wall);
+            const tempoDay = isoDay(wall - c.hcEndHour * HOUR);
+            const hour = new Date(wall).getUTCHours();
+            const offPeak = inWindow(hour, c.hcStartHour, c.hcEndHour);
+            const { colour, known } = this.colourOfDay(tempoDay, t);
+            let pv = 0;
+            let pvFrom = 'none';
+            if (hourly && hourly[hourKey(wall)] !== undefined) {
+                pv = hourly[hourKey(wall)] * fraction;
+                pvFrom = 'hourly';
+            } else {
+                const input = forecastFor(day);
+                if (input) {
+                    const sh = shape(day);
+                    // a "today remaining" forecast covers the rest of today: spread it on the
+                    // rest of the day's shape; a whole-day total on the whole shape
+                    let share = 1;
+                    if (input === this.inputs.forecastToday && day === isoDay(startWall)) {
+                        const h0 = new Date(startWall).getUTCHours();
+                        share = sh.slice(h0).reduce((x, y) => x + y, 0) - sh[h0] * (1 - fraction0(startWall));
+                    }
+                    pv = share > 1e-9 ? (input.value * sh[hour] * fraction) / share : 0;
+                    pvFrom = 'day';
+                }
+            }
+            hours.push({
+                start: at, wall, fraction, day, tempoDay, colour, colourKnown: known, offPeak,
+                priceEur: hourPrice(c.prices, tempoDay, colour, offPeak),
+                pvKwh: pv, pvFrom,
+                loadKwh: this.loadProfile.expectedKwh(wall, colour) * fraction,
+                allowGridCharge: offPeak || c.gridChargeInPeak, reserveSoc: c.reserveSoc,
+            });
+            at += fraction * HOUR;
+            wall = wallOfInstant(at, c.timeZone);
+        }
+        return hours;
+    }
+
+    /** The battery as the plan models it. */
+    battery() {
+        const c = this.config;
+        return {
+            capacityKwh: c.capacityKwh, reserveSoc: c.reserveSoc, maxSoc: c.maxSoc, nominalVoltage: c.batteryVoltage,
+            roundTripEfficiency: c.roundTripEfficiency, maxChargeKw: (c.maxChargingCurrent * c.batteryVoltage) / 1000,
+            maxDischargeKw: Infinity, pvFeedsLoadInLine: c.pvFeedsLoadInLine,
+        };
+    }
+
+    /** Hour-by-hour plan in euros; the decision is its first hour. */
+    decideOptimal(t, soc, offPeak) {
+        const c = this.config;
+        const hours = this.horizon(t);
+        const actions = this.actions();
+        const battery = this.battery();
+        const result = optimise({
+            startSoc: soc, hours, actions, battery, wearEurPerKwh: c.wearEurPerKwh, writeCostEur: c.writeCostEur,
+            socStep: c.socStep, current: this.actionInForce(actions),
+        });
+        // what the same hours would cost with no automation (SBU, solar charging only)
+        let baseSoc = soc;
+        let baselineEur = 0;
+        const baselineHour = hours.map((hour) => {
+            const r = stepHour(battery, hour, actions[0], baseSoc);
+            const eur = r.gridKwh * hour.priceEur + c.wearEurPerKwh * (r.batteryInKwh + r.batteryOutKwh);
+            baselineEur += eur;
+            baseSoc = r.soc;
+            return eur;
+        });
+        const plan = hours.map((h, i) => {
+            const st = result.steps[i];
+            return {
+                start: new Date(h.start).toISOString(), wall: new Date(h.wall).toISOString().slice(0, 16),
+                colour: h.colour, offPeak: h.offPeak, priceEur: h.priceEur,
+                pvKwh: round3(h.pvKwh), loadKwh: round3(h.loadKwh), soc: round1(st.soc), socEnd: round1(st.socEnd),
+                output: st.output === 'sbu' ? OUTPUT.sbu : OUTPUT.utility, gridChargeA: st.currentA,
+                gridKwh: round3(st.gridKwh), costEur: round3(st.energyEur + st.wearEur), noAutomationEur: round3(baselineHour[i]),
+                reason: hourReason(h, st),
+            };
+        });
+        const first = result.steps[0];
+        const firstHour = hours[0];
+        const charging = first.currentA > 0;
+        // the SOC the plan reaches when the current off-peak period ends (or at the horizon)
+        let targetSoc = null;
+        if (charging) {
+            const endOfHc = hours.findIndex((h) => !h.offPeak);
+            targetSoc = round1(result.steps[(endOfHc < 0 ? hours.length : endOfHc) - 1].socEnd);
+        }
+        const peak = hours.find((h) => !h.offPeak) || firstHour;
+        const colourText = `${peak.colourKnown ? '' : 'unknown, taken as '}${peak.colour}`;
+        const expectedCostEur = round2(result.steps.reduce((a, st) => a + st.energyEur + st.wearEur, 0));
+        const head = offPeak ? `HC before a ${colourText} day` : `HP on a ${colourText} day`;
+        const what = charging
+            ? `grid charging at ${first.currentA} A from ${fmt(soc, 0)} % to ${fmt(targetSoc, 0)} % by ${fmtHour(hours, (h) => !h.offPeak)}`
+            : first.output === 'sbu'
+                ? `battery first (SBU), SOC ${fmt(soc, 0)} %`
+                : `on the grid, battery kept (SOC ${fmt(soc, 0)} %)`;
+        const output = first.output === 'sbu' ? OUTPUT.sbu : OUTPUT.utility;
+        return {
+            mode: charging ? 'charge' : offPeak ? 'hold' : 'peak', strategy: 'optimise',
+            output, charger: charging ? CHARGER.utility : CHARGER.solarOnly, current: charging ? first.currentA : null,
+            targetSoc, offPeak, colour: peak.colour,
+            expectedCostEur, baselineCostEur: round2(baselineEur), horizonEnd: plan.length ? plan[plan.length - 1].wall : null,
+            plan: plan.slice(0, c.planHours),
+            reason: `${head}: ${what}; planned ${firstHour.priceEur.toFixed(4)} EUR/kWh now, ` +
+                `expected ${expectedCostEur.toFixed(2)} EUR to ${plan.length ? plan[plan.length - 1].wall.slice(11) : ''} ` +
+                `(no automation: ${baselineEur.toFixed(2)} EUR)`,
+        };
+    }
+
     /** The smallest allowed current that adds `socGap` % by 06:00 (with a half-hour margin). */
     chargeCurrent(socGap, hoursLeft) {
         const c = this.config;
@@ -302,11 +532,17 @@ class TempoPlanner {
 
     /**
      * Decide and return the setting messages to send now: only settings that changed, each at
-     * most once per minIntervalMinutes. Not held back: the fail-safe (safety before wear) and
+     * most once per minIntervalMinutes and maxWritesPerDay times per wall day. Not held back: the fail-safe (safety before wear) and
      * the switch between HC and HP (scheduled, twice a day - holding it would draw red-HP power).
      */
-    plan(now) {
-        const decision = this.decide(now);
+    plan(when) {
+        const t = this.moment(when);
+        let decision = this.decide(t);
+        const rearm = this.rearm(t, decision);
+        if (rearm) decision = rearm;
+        const rearming = this.rearmPending === 'sbu' && decision.output === OUTPUT.sbu;
+        if (rearm) this.rearmPending = 'sbu';
+        else if (rearming || decision.mode === 'failsafe') this.rearmPending = null;
         const boundary = this.lastOffPeak !== undefined && this.lastOffPeak !== decision.offPeak;
         this.lastOffPeak = decision.offPeak;
         if (decision.mode === 'waiting') return { decision, changes: [], held: [] };
@@ -320,15 +556,43 @@ class TempoPlanner {
         for (const [setting, command, value] of wanted) {
             const last = this.lastSent[setting];
             if (last && last.value === value) continue;
-            const since = last ? now - last.at : Infinity;
-            if (decision.mode !== 'failsafe' && !boundary && since < this.config.minIntervalMinutes * MINUTE) {
+            const since = last ? t.at - last.at : Infinity;
+            const day = isoDay(t.wall);
+            const today = this.writesByDay[setting] && this.writesByDay[setting].day === day ? this.writesByDay[setting].count : 0;
+            const pressing = decision.mode === 'failsafe' || boundary ||
+                (setting === 'output_source_priority' && (decision.mode === 'rearm' || rearming));
+            if (!pressing && (since < this.config.minIntervalMinutes * MINUTE || today >= this.config.maxWritesPerDay)) {
                 held.push(setting);
                 continue;
             }
-            this.lastSent[setting] = { value, at: now };
+            this.writesByDay[setting] = { day, count: today + 1 };
+            this.lastSent[setting] = { value, at: t.at };
             changes.push({ setting, command, value });
         }
         return { decision, changes, held };
+    }
+
+    /**
+     * The optimiser wants SBU, the unit was told SBU but runs on the grid (it fell back at its
+     * low voltage) with the battery well above the reserve: Utility first now, SBU right
+     * after, which puts the unit back on the battery. Null when not needed.
+     */
+    rearm(t, decision) {
+        const c = this.config;
+        if (c.strategy !== 'optimise' || decision.output !== OUTPUT.sbu || !['peak', 'hold'].includes(decision.mode)) return null;
+        const line = this.inputs.lineMode;
+        const pop = this.lastSent.output_source_priority;
+        if (!line || !line.value || !pop || pop.value !== OUTPUT.sbu || line.at <= pop.at) return null;
+        if (!this.fresh('lineMode', t, c.staleMinutes.soc) || this.inputs.soc.value < c.reserveSoc + c.rearmMarginSoc) return null;
+        const day = isoDay(t.wall);
+        const count = this.rearms && this.rearms.day === day ? this.rearms.count : 0;
+        if (count >= c.maxRearmsPerDay) return null;
+        this.rearms = { day, count: count + 1 };
+        return {
+            ...decision, mode: 'rearm', output: OUTPUT.utility,
+            reason: `The unit fell back to the grid on SBU with ${fmt(this.inputs.soc.value, 0)} % SOC: ` +
+                `Utility first for a moment, then SBU again to put it back on the battery`,
+        };
     }
 
     /** Forget what was sent (e.g. after the inverter was changed by hand). */
@@ -336,15 +600,43 @@ class TempoPlanner {
         this.lastSent = {};
     }
 
-    /** The planner's notion of now: the last clock input if one is used, else real time. */
+    /** The planner's notion of now, a moment: the last clock input if one is used, else real time. */
     now(realNow = Date.now()) {
         if (this.clock !== undefined) return this.clock;
-        return wallClock(realNow, this.config.timeZone || 'Europe/Paris');
+        return momentOfInstant(realNow, this.config.timeZone);
     }
 }
 
-function isoDay(ms) {
-    return new Date(ms).toISOString().slice(0, 10);
+function round2(n) {
+    return Math.round(n * 100) / 100;
+}
+
+function round3(n) {
+    return Math.round(n * 1000) / 1000;
+}
+
+/** The part of the first wall hour already gone at wall time `wall`. */
+function fraction0(wall) {
+    const d = new Date(wall);
+    return 1 - (d.getUTCMinutes() + d.getUTCSeconds() / 60) / 60;
+}
+
+function fmtHour(hours, predicate) {
+    const h = hours.find(predicate);
+    return h ? new Date(h.wall).toISOString().slice(11, 16) : 'the end of the plan';
+}
+
+/** Why the plan does what it does in one hour, in words for a chart's tooltip. */
+function hourReason(hour, step) {
+    const period = `${hour.colour} ${hour.offPeak ? 'HC' : 'HP'} ${hour.priceEur.toFixed(4)} EUR/kWh`;
+    if (step.currentA > 0) return `${period}: charge ${step.gridChargeKwh.toFixed(2)} kWh from the grid at ${step.currentA} A for later`;
+    if (step.output === 'sbu') {
+        return step.batteryOutKwh > 0.005
+            ? `${period}: battery covers ${step.batteryOutKwh.toFixed(2)} of ${hour.loadKwh.toFixed(2)} kWh`
+            : `${period}: sun first, surplus into the battery`;
+    }
+    if (step.soc <= hour.reserveSoc + 0.5) return `${period}: battery at its reserve; on the grid`;
+    return `${period}: grid is cheaper now; battery kept for dearer hours`;
 }
 
 function round1(n) {

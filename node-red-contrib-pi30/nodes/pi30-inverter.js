@@ -27,7 +27,8 @@ module.exports = function (RED) {
         node.endpoint = String(config.endpoint || DEFAULT_ENDPOINT).trim();
         // the worker takes deadlines up to 10 minutes
         node.timeout = Number(config.timeout) > 0 ? Math.min(Number(config.timeout), 600000) : DEFAULT_TIMEOUT_MS;
-        node.protocol = PROTOCOLS.includes(config.protocol) ? config.protocol : 'PI30';
+        // 'auto': the worker identifies the unit (variant and device profile) at connect
+        node.protocol = PROTOCOLS.includes(config.protocol) || config.protocol === 'auto' ? config.protocol : 'PI30';
         node.managed = config.managed === true || config.managed === 'true';
         node.python = String(config.python || '').trim(); // empty: the first suitable one found
         node.serialPort = String(config.serialPort || '').trim();
@@ -102,12 +103,19 @@ module.exports = function (RED) {
             try {
                 const reply = await node.client.request('health', {}, { timeout: Math.min(node.timeout, 5000) });
                 node.health = reply;
+                followProfile(reply);
                 const port = reply.port || {};
                 const last = port.last_error;
                 setPort(port.state || null, last && typeof last === 'object' ? `${last.code}: ${last.message}` : last || '');
             } catch (err) {
                 /* the link state already says what went wrong */
             }
+        }
+
+        /** Replies carry the worker's device profile: fetch the unit's own catalogue once the
+         *  worker has identified the unit (or identified another one). */
+        function followProfile(reply) {
+            if (reply && reply.profile && node.liveCatalogue && node.liveCatalogue.profile !== reply.profile) refreshCatalogue();
         }
 
         async function refreshCatalogue() {
@@ -146,6 +154,7 @@ module.exports = function (RED) {
         node.request = async function (op, fields, opts) {
             try {
                 const reply = await node.client.request(op, fields, opts);
+                followProfile(reply);
                 if ((op === 'query' || op === 'set') && node.portState !== 'connected' && node.portState !== null) {
                     setPort('connected', '');
                 }

@@ -2,9 +2,11 @@
 /**
  * pi30-tempo: plans the inverter's settings for the EDF Tempo tariff. Inputs arrive as
  * messages routed by msg.topic (HA entity ids or pi30-query fields); outputs are one message
- * per setting for pi30-set (output 1) and the decision with its reason (output 2).
+ * per setting for pi30-set (output 1), the decision with its reason (output 2) and the
+ * hour-by-hour plan for a chart or HA sensor attributes (output 3).
+ * Every default lives in lib/tempo-planner (DEFAULTS): blank fields here take those.
  */
-const { TempoPlanner, OUTPUT, CHARGER } = require('../lib/tempo-planner');
+const { TempoPlanner, DEFAULTS } = require('../lib/tempo-planner');
 
 const INPUTS = [
     // kind, topic config key, property config key, default topic
@@ -17,54 +19,89 @@ const INPUTS = [
     ['clock', 'topicClock', 'propClock', ''],
 ];
 
-function number(value, fallback) {
+/** A number from a config field, or undefined (the planner's default) when blank. */
+function number(value) {
     const n = parseFloat(value);
-    return Number.isFinite(n) ? n : fallback;
+    return Number.isFinite(n) ? n : undefined;
+}
+
+function numbers(text) {
+    const list = String(text === undefined || text === null ? '' : text).split(/[\s,;]+/).filter((w) => w !== '')
+        .map(Number).filter((n) => Number.isFinite(n) && n >= 0);
+    return list.length ? list : undefined;
 }
 
 /** The unit of an energy value: the node's setting, else HA's unit_of_measurement, else auto. */
 function energyUnit(msg, configured) {
     if (configured && configured !== 'auto') return configured;
-    const attrs = (msg.data && ((msg.data.new_state && msg.data.new_state.attributes) || msg.data.attributes)) || {};
-    return msg.unit || attrs.unit_of_measurement || 'auto';
+    return msg.unit || haAttributes(msg).unit_of_measurement || 'auto';
 }
 
+function haAttributes(msg) {
+    return (msg.data && ((msg.data.new_state && msg.data.new_state.attributes) || msg.data.attributes)) || {};
+}
+
+/** The node's price row (in force from its date), over the planner's table. */
+function priceTable(config) {
+    const fields = {};
+    let any = false;
+    for (const colour of ['blue', 'white', 'red']) {
+        fields[colour] = {};
+        for (const period of ['hc', 'hp']) {
+            const v = number(config[`price${colour[0].toUpperCase()}${colour.slice(1)}${period === 'hc' ? 'Hc' : 'Hp'}`]);
+            if (v !== undefined) { fields[colour][period] = v; any = true; }
+        }
+    }
+    if (!any) return undefined;
+    const from = /^\d{4}-\d\d-\d\d$/.test(String(config.priceFrom || '').trim()) ? config.priceFrom.trim() : '1970-01-01';
+    const base = [...DEFAULTS.prices].filter((e) => e.from <= from).pop() || DEFAULTS.prices[0];
+    const row = { from };
+    for (const colour of ['blue', 'white', 'red']) row[colour] = { ...base[colour], ...fields[colour] };
+    return [...DEFAULTS.prices.filter((e) => e.from !== from), row];
+}
+
+/** Node config -> planner options: renames only; blank fields are left to the planner. */
 function plannerOptions(config) {
     const policy = {};
     for (const colour of ['blue', 'white', 'red']) {
+        const hcCharge = config[`${colour}HcCharge`];
         policy[colour] = {
-            hpOutput: config[`${colour}HpOutput`] || OUTPUT.sbu,
-            hpCharger: CHARGER.solarOnly,
-            hcCharge: config[`${colour}HcCharge`] === undefined ? colour === 'red' : !!config[`${colour}HcCharge`],
-            hcOutput: config[`${colour}HcOutput`] || OUTPUT.utility,
+            hpOutput: config[`${colour}HpOutput`] || undefined,
+            hcCharge: hcCharge === undefined ? undefined : !!hcCharge,
+            hcOutput: config[`${colour}HcOutput`] || undefined,
         };
     }
-    const steps = String(config.currentSteps || '').split(/[\s,;]+/).map(Number).filter((n) => n > 0);
+    const profile = numbers(config.loadProfile);
     return {
-        capacityKwh: number(config.capacityKwh, 10),
-        batteryVoltage: number(config.batteryVoltage, 48),
-        reserveSoc: number(config.reserveSoc, 25),
-        maxSoc: number(config.maxSoc, 95),
-        hysteresisSoc: number(config.hysteresisSoc, 3),
-        maxGridCurrent: number(config.maxGridCurrent, 30),
-        currentSteps: steps.length ? steps : undefined,
-        hpUseKwh: {
-            blue: number(config.hpUseBlue, 6),
-            white: number(config.hpUseWhite, 7),
-            red: number(config.hpUseRed, 9),
-        },
+        strategy: config.strategy || 'rule',
+        capacityKwh: number(config.capacityKwh),
+        batteryVoltage: number(config.batteryVoltage),
+        reserveSoc: number(config.reserveSoc),
+        maxSoc: number(config.maxSoc),
+        hysteresisSoc: number(config.hysteresisSoc),
+        maxGridCurrent: number(config.maxGridCurrent),
+        currentSteps: (numbers(config.currentSteps) || []).filter((n) => n > 0).length ? numbers(config.currentSteps).filter((n) => n > 0) : undefined,
+        hpUseKwh: { blue: number(config.hpUseBlue), white: number(config.hpUseWhite), red: number(config.hpUseRed) },
         policy,
-        unknownColourAs: config.unknownColourAs || 'white',
-        safe: { output: config.safeOutput || OUTPUT.sbu, charger: config.safeCharger || CHARGER.solarOnly },
+        unknownColourAs: config.unknownColourAs || undefined,
+        safe: { output: config.safeOutput || undefined, charger: config.safeCharger || undefined },
         staleMinutes: {
-            colour: number(config.staleColour, 180),
-            forecast: number(config.staleForecast, 180),
-            soc: number(config.staleSoc, 15),
-            hc: number(config.staleColour, 180),
+            colour: number(config.staleColour),
+            forecast: number(config.staleForecast),
+            soc: number(config.staleSoc),
+            hc: number(config.staleColour),
         },
-        minIntervalMinutes: number(config.minInterval, 30),
-        startupGraceMinutes: number(config.startupGrace, 5),
-        timeZone: config.timeZone || 'Europe/Paris',
+        minIntervalMinutes: number(config.minInterval),
+        startupGraceMinutes: number(config.startupGrace),
+        timeZone: config.timeZone || undefined,
+        prices: priceTable(config),
+        wearEurPerKwh: number(config.wearEurPerKwh),
+        roundTripEfficiency: number(config.roundTripEfficiency) === undefined ? undefined : number(config.roundTripEfficiency) / 100,
+        writeCostEur: number(config.writeCostEur),
+        maxWritesPerDay: number(config.maxWritesPerDay),
+        latitude: number(config.latitude),
+        longitude: number(config.longitude),
+        loadProfileWatts: profile && profile.length === 24 ? profile : undefined,
     };
 }
 
@@ -73,6 +110,25 @@ module.exports = function (RED) {
         RED.nodes.createNode(this, config);
         const node = this;
         const planner = new TempoPlanner(plannerOptions(config));
+        // the learned load profile survives restarts (the context store chosen, e.g. a
+        // persistent "file" store configured in settings.js)
+        const store = config.contextStore || undefined;
+        const PROFILE_KEY = 'pi30TempoLoadProfile';
+        try {
+            planner.loadProfile.restore(node.context().get(PROFILE_KEY, store));
+        } catch (err) {
+            node.warn(`load profile not restored: ${err.message}`);
+        }
+        let profileSavedAt = 0;
+        function saveProfile() {
+            try {
+                node.context().set(PROFILE_KEY, planner.loadProfile.toJSON(), store);
+            } catch (err) {
+                node.warn(`load profile not saved: ${err.message}`);
+            }
+        }
+        let lastPlanKey = null;
+        let lastPlanAt = 0;
         const routes = INPUTS.map(([kind, topicKey, propKey, fallback]) => ({
             kind,
             topic: config[topicKey] === undefined ? fallback : String(config[topicKey]).trim(),
@@ -86,6 +142,11 @@ module.exports = function (RED) {
                 if (msg.topic !== r.topic) continue;
                 let value = RED.util.getMessageProperty(msg, r.property);
                 if (r.kind === 'forecastToday' || r.kind === 'forecastTomorrow') {
+                    // hourly values when the integration gives them (Forecast.Solar, Solcast)
+                    const attrs = haAttributes(msg);
+                    if (msg.forecast || attrs.wh_period || attrs.watt_hours_period || attrs.watts || attrs.detailedForecast || attrs.detailed_forecast) {
+                        used = planner.update('solarHourly', msg.forecast || attrs, now) || used;
+                    }
                     value = { value, unit: energyUnit(msg, config.forecastUnit) };
                 }
                 if (r.kind === 'clock' && value && typeof value === 'object' && value.device_time) {
@@ -96,6 +157,19 @@ module.exports = function (RED) {
             // A pi30-query in object mode: take the SOC out of QPIGS, the time out of QT.
             if (msg.topic === 'QPIGS' && msg.payload && typeof msg.payload.battery_capacity === 'number') {
                 used = planner.update('soc', msg.payload.battery_capacity, now) || used;
+                // the house's load, learned per hour of day, weekday/weekend and colour
+                if (typeof msg.payload.ac_output_active_power === 'number') {
+                    planner.update('load', msg.payload.ac_output_active_power, now);
+                }
+            }
+            if (msg.topic === 'QMOD' && msg.payload) {
+                const mode = typeof msg.payload === 'object' ? msg.payload.device_mode : msg.payload;
+                used = planner.update('lineMode', mode, now) || used;
+            }
+            // the unit's own grid charging current steps (pi30-query of QMUCHGCR)
+            if (msg.topic === 'QMUCHGCR' && msg.payload) {
+                const steps = Array.isArray(msg.payload) ? msg.payload : msg.payload.max_ac_charging_current_options;
+                if (steps) used = planner.update('currentSteps', steps, now) || used;
             }
             return used;
         }
@@ -103,8 +177,9 @@ module.exports = function (RED) {
         function evaluate(send, inputMsg) {
             const now = planner.now();
             const { decision, changes, held } = planner.plan(now);
+            const { plan, ...withoutPlan } = decision;   // the plan goes out on its own output
             const base = {
-                decision: { ...decision, held },
+                decision: { ...withoutPlan, held },
                 reason: decision.reason,
             };
             const settingMsgs = changes.map((c) => ({
@@ -116,14 +191,34 @@ module.exports = function (RED) {
                 lastDecisionKey = key;
                 decisionMsg = { ...base, topic: 'tempo_decision', payload: decision.mode };
             }
-            const colour = { failsafe: 'yellow', waiting: 'grey', charge: 'blue', peak: 'green', hold: 'green' }[decision.mode];
+            let planMsg = null;
+            if (decision.plan) {
+                // a new plan when what it does changes, else at most every 5 minutes
+                const planKey = JSON.stringify(decision.plan.map((h) => [h.wall, h.output, h.gridChargeA]));
+                if (planKey !== lastPlanKey || Date.now() - lastPlanAt > 5 * 60e3 || (inputMsg && inputMsg.topic === 'tempo_report')) {
+                    lastPlanKey = planKey;
+                    lastPlanAt = Date.now();
+                    planMsg = {
+                        topic: 'tempo_plan', payload: decision.plan, reason: decision.reason,
+                        attributes: {
+                            expected_cost_eur: decision.expectedCostEur, no_automation_cost_eur: decision.baselineCostEur,
+                            plan_until: decision.horizonEnd, colour: decision.colour, plan: decision.plan,
+                        },
+                    };
+                }
+            }
+            if (planner.loadProfile.closedHours !== profileSavedAt) {
+                profileSavedAt = planner.loadProfile.closedHours;
+                saveProfile();
+            }
+            const colour = { failsafe: 'yellow', waiting: 'grey', charge: 'blue', peak: 'green', hold: 'green', rearm: 'blue' }[decision.mode];
             const text = {
                 charge: `charging to ${Math.round(decision.targetSoc)} % at ${decision.current} A`,
                 failsafe: 'fail-safe: inputs stale',
                 waiting: 'waiting for inputs',
             }[decision.mode] || `${decision.mode}: ${decision.output}`;
             node.status({ fill: colour, shape: ['failsafe', 'waiting'].includes(decision.mode) ? 'ring' : 'dot', text });
-            if (settingMsgs.length || decisionMsg) send([settingMsgs.length ? settingMsgs : null, decisionMsg]);
+            if (settingMsgs.length || decisionMsg || planMsg) send([settingMsgs.length ? settingMsgs : null, decisionMsg, planMsg]);
         }
 
         node.on('input', (msg, send, done) => {
@@ -147,12 +242,19 @@ module.exports = function (RED) {
 
         node.on('close', (removed, done) => {
             clearInterval(timer);
+            if (!removed) saveProfile();
             done();
         });
         node.status({ fill: 'grey', shape: 'ring', text: 'waiting for inputs' });
     }
 
     RED.nodes.registerType('pi30-tempo', Pi30TempoNode);
+
+    // the editor shows the planner's defaults as placeholders of blank fields (one home for them)
+    RED.httpAdmin.get('/pi30-tempo/defaults', RED.auth.needsPermission('pi30-tempo.read'), (req, res) => {
+        const prices = DEFAULTS.prices[DEFAULTS.prices.length - 1];
+        res.json({ ...DEFAULTS, roundTripEfficiency: DEFAULTS.roundTripEfficiency * 100, currentPrices: prices });
+    });
 };
 
 module.exports.plannerOptions = plannerOptions;

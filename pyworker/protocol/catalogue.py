@@ -1428,6 +1428,7 @@ def _setters(max_variant: bool) -> list[Command]:
 class Catalogue:
     protocol: str
     commands: dict[str, Command] = field(default_factory=dict)
+    profile: str = "generic"  # the device profile applied (pyworker.protocol.profiles)
 
     def __post_init__(self) -> None:
         # Longest names first so QPIGS2 wins over QPIGS, QPGS over QPI, POPLG over POP.
@@ -1487,6 +1488,7 @@ class Catalogue:
     def to_dict(self) -> dict[str, Any]:
         return {
             "protocol": self.protocol,
+            "profile": self.profile,
             "commands": [c.to_dict() for c in self.commands.values()],
         }
 

@@ -17,8 +17,9 @@ from ..errors import (
     UnsupportedError,
     WrongProtocolError,
 )
-from .catalogue import QFLAG_LETTERS_MAX, ArgRule, Catalogue, Command, Field, get_catalogue
+from .catalogue import QFLAG_LETTERS_MAX, ArgRule, Catalogue, Command, Field
 from .crc import CRC_FORMS, CrcForm, crc_bytes, crc_forms
+from .profiles import catalogue_for
 
 # ASCII only: str.isdigit()/float() would also take "²", "٤٦", "1_0", "nan" or "1e3".
 _INT = re.compile(r"[+-]?[0-9]+")
@@ -77,11 +78,11 @@ def encode(
     protocol: str = "PI30",
     context: SetterContext | None = None,
     adjust_zero: bool = True,
+    profile: str | None = None,
 ) -> bytes:
     """The request frame for a catalogued query (``QPGS1``) or setter (``POP``, value 2)."""
-    return encode_raw(
-        command_text(command, value, protocol=protocol, context=context), adjust_zero=adjust_zero
-    )
+    text = command_text(command, value, protocol=protocol, context=context, profile=profile)
+    return encode_raw(text, adjust_zero=adjust_zero)
 
 
 def _given(value: Any) -> bool:
@@ -94,17 +95,20 @@ def command_text(
     *,
     protocol: str = "PI30",
     context: SetterContext | None = None,
+    profile: str | None = None,
 ) -> str:
     """The validated command text: ``QPGS1``, ``POP02``, ``PBCV46.0``...
 
     Queries whose argument is part of the name come whole (``QPGS1``) or as name + value
     (``QPGS``, 1). Setters come as name + value (``POP``, "SBU first") or whole (``POP02``).
     """
-    catalogue = get_catalogue(protocol)
+    catalogue = catalogue_for(protocol, profile)
     text = command.strip()
     entry = catalogue.commands.get(text.upper())
     if entry is not None and entry.kind == "setter":
-        return normalize_setter(entry.name, value, protocol=protocol, context=context)
+        return normalize_setter(
+            entry.name, value, protocol=protocol, context=context, profile=profile
+        )
     if entry is not None and entry.arg_pattern and _given(value):
         # ("QPGS", 1) -> "QPGS1"; resolve() checks the argument
         text += str(value).strip()
@@ -117,7 +121,7 @@ def command_text(
                 "apart or the whole text alone",
                 allowed=allowed_values(cmd, context),
             )
-        return normalize_setter(cmd.name, arg, protocol=protocol, context=context)
+        return normalize_setter(cmd.name, arg, protocol=protocol, context=context, profile=profile)
     if _given(value):
         raise InvalidValueError(f"{cmd.name} is a query and takes no value", allowed=[])
     return cmd.name + (arg or "")
@@ -129,9 +133,13 @@ def normalize_setter(
     *,
     protocol: str = "PI30",
     context: SetterContext | None = None,
+    profile: str | None = None,
 ) -> str:
-    """Validate a friendly setter value and return the exact command text (``POP02``)."""
-    catalogue = get_catalogue(protocol)
+    """Validate a friendly setter value and return the exact command text (``POP02``).
+
+    ``profile`` applies a device profile (pyworker.protocol.profiles): its codes and formats.
+    """
+    catalogue = catalogue_for(protocol, profile)
     cmd = catalogue.get(command)
     if cmd.kind != "setter" or cmd.arg is None:
         raise InvalidValueError(f"{cmd.name} is not a setter", allowed=[])
@@ -318,6 +326,9 @@ def _current_argument(cmd: Command, rule: ArgRule, value: Any, ctx: SetterContex
             raise _invalid(cmd, value, ctx, f"the m+nn form stops at 99 A; use MN{cmd.name[1:]}")
         return f"{unit}{text}"
     text = (rule.fmt or "{:03d}").format(int(number))
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        # a width given on purpose ("0020" for MUCHGC0020) is kept, never cut
+        text = text.rjust(len(value.strip()), "0")
     width = ctx.current_digits.get(cmd.name)
     if width:
         text = text.rjust(width, "0")
@@ -326,7 +337,8 @@ def _current_argument(cmd: Command, rule: ArgRule, value: Any, ctx: SetterContex
 
 def _pattern_argument(cmd: Command, rule: ArgRule, value: Any, ctx: SetterContext) -> str:
     if cmd.name == "DAT" and isinstance(value, datetime | date):
-        value = value.strftime("%Y%m%d%H%M%S")
+        short = rule.pattern == r"\d{12}"  # a profile whose unit takes YYMMDDHHMMSS only
+        value = value.strftime("%y%m%d%H%M%S" if short else "%Y%m%d%H%M%S")
     elif cmd.name == "BTA" and isinstance(value, int) and not isinstance(value, bool):
         value = f"{'+' if value >= 0 else '-'}{abs(value):02d}"
     elif cmd.name == "PBATCD" and isinstance(value, Sequence) and not isinstance(value, str):
@@ -495,6 +507,7 @@ def decode(
     command: str,
     frame: bytes,
     protocol: str = "PI30",
+    profile: str | None = None,
     *,
     crc_accept: Collection[CrcForm] | None = None,
 ) -> Decoded:
@@ -503,9 +516,9 @@ def decode(
     ``command`` is what was sent: a name (``QPIGS``, ``POP``) or the whole text (``QPGS1``,
     ``POP02``); ``crc_accept`` narrows the CRC forms taken (see split_frame). Raises
     UnknownCommandError for a command outside the catalogue, else only ProtocolError
-    subclasses.
+    subclasses. ``profile`` applies a device profile's layouts and labels.
     """
-    catalogue = get_catalogue(protocol)
+    catalogue = catalogue_for(protocol, profile)
     cmd = _lookup(catalogue, command)
     request = command.strip().upper()
     payload, forms = _split(frame, request, _accepted(crc_accept))

@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import Pi30Error
 from ..output import add_format_option
 from ..protocol import PROTOCOLS
+from ..protocol.profiles import PROFILE_IDS
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -47,7 +48,19 @@ def register(subparsers: Any) -> None:
         metavar="ENDPOINT",
         help=f"ZeroMQ endpoint to bind, repeatable (default {DEFAULT_BIND})",
     )
-    p.add_argument("--protocol", default="PI30", type=str.upper, choices=PROTOCOLS)
+    p.add_argument(
+        "--protocol",
+        default="AUTO",
+        type=str.upper,
+        choices=("AUTO", *PROTOCOLS),
+        help="protocol variant; auto (default) identifies the unit at connect",
+    )
+    p.add_argument(
+        "--profile",
+        type=str.lower,
+        choices=PROFILE_IDS,
+        help="force a device profile (default: detected; see `pi30-worker profiles`)",
+    )
     p.add_argument("--baud", type=_count(1), default=2400)
     p.add_argument(
         "--no-adjust-zero",
@@ -179,6 +192,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         port_url=args.port,
         binds=args.bind or [DEFAULT_BIND],
         protocol=args.protocol,
+        profile=args.profile,
         baud=args.baud,
         adjust_zero=not args.no_adjust_zero,
         read_only=args.read_only,

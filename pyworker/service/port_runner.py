@@ -24,6 +24,7 @@ from ..errors import (
     ResponseTimeout,
     ShapeError,
     ShuttingDownError,
+    UnknownCommandError,
     UnsupportedError,
 )
 from ..protocol import (
@@ -38,10 +39,12 @@ from ..protocol import (
     encode_raw,
     normalize_setter,
 )
+from ..protocol.profiles import Detection, Identity, catalogue_for
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
 from .energy import EnergyMeter
+from .identity import identify, probe_with, report
 from .outcomes import audit_set, claim, deadline_error, failure, query_reply, set_reply
 from .scheduler import Job, QueryJob, Scheduler, SetJob, Waiter
 from .setters import battery_dependent, options_query, readback_matches
@@ -115,8 +118,13 @@ class PortRunner:
         *,
         retries: int = 2,
         adjust_zero: bool = True,
+        detect_variant: bool = False,
+        forced_profile: str | None = None,
         energy: EnergyMeter | None = None,
     ) -> None:
+        """``detect_variant``: --protocol auto (probe, then pick PI30 or PI30MAX); else the
+        catalogue's protocol stays and only its profiles are considered. ``forced_profile``:
+        --profile."""
         self.port = port
         self.energy = energy if energy is not None else EnergyMeter(catalogue)
         self.catalogue = catalogue
@@ -135,6 +143,10 @@ class PortRunner:
         self._facts = UnitFacts()
         self._crc_forms: frozenset[CrcForm] = CRC_FORMS  # narrowed by verified answers
         self._failures_logged = 0
+        self._detect_variant = detect_variant
+        self._forced_profile = forced_profile
+        self.identity: Identity | None = None
+        self.detection: Detection | None = None
         self.thread = threading.Thread(target=self.run, name="pi30-port", daemon=True)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -148,6 +160,14 @@ class PortRunner:
     @property
     def device(self) -> dict[str, str | None]:
         return dict(self._device)
+
+    @property
+    def profile(self) -> str | None:
+        """The detected profile's id (None until the unit was identified)."""
+        return self.detection.profile.id if self.detection is not None else None
+
+    def identity_report(self) -> dict[str, Any]:
+        return report(self.identity, self.detection)
 
     def on_port_state(self, state: str, last_error: Any) -> None:
         """ReconnectingPort's listener (called from this thread)."""
@@ -212,6 +232,7 @@ class PortRunner:
     # -- replies --------------------------------------------------------------------------------
     def _reply(self, waiter: Waiter, reply: dict[str, Any]) -> None:
         assert self._sink is not None
+        reply.setdefault("profile", self.profile)
         if claim(waiter, reply):
             self._sink.send(waiter, reply)
 
@@ -249,6 +270,7 @@ class PortRunner:
                 cmd.name if cmd.kind == "setter" else text,
                 answer,
                 self.protocol,
+                self.profile,
                 crc_accept=self._crc_forms,
             )
             # The port's own catalogue: it holds the layouts this unit answers with.
@@ -365,8 +387,10 @@ class PortRunner:
             self.scheduler.finish(job)
             return
         try:
-            decoded = self._query(job.key, job.command, lambda: self._still_waiting(job))
+            cmd = self._unit_command(job.command)
+            decoded = self._query(job.key, cmd, lambda: self._still_waiting(job))
         except Pi30Error as exc:
+            exc = self._with_known_answer(job.command.name, exc)
             for waiter in self.scheduler.finish(job):
                 self._fail(waiter, exc)
             return
@@ -385,10 +409,15 @@ class PortRunner:
             if time.monotonic() > waiter.deadline:
                 self.counters.add("expired")
                 raise deadline_error(waiter)
+            cmd = self._unit_command(cmd)
             context = self._setter_context(cmd)
             try:
                 text = normalize_setter(
-                    cmd.name, request.value, protocol=self.protocol, context=context
+                    cmd.name,
+                    request.value,
+                    protocol=self.protocol,
+                    context=context,
+                    profile=self.profile,
                 )
             except Pi30Error:
                 self.counters.add("refused")
@@ -416,6 +445,24 @@ class PortRunner:
         self.scheduler.finish(job)
         audit_set(self.audit, waiter, sent=text, outcome="changed", changed=True, verified=verified)
         self._reply(waiter, set_reply(waiter, cmd.name, text, True, verified))
+
+    def _unit_command(self, cmd: Command) -> Command:
+        """The command as this unit's profile defines it (the server resolved the name before
+        the unit was identified, or against another profile)."""
+        own = self.catalogue.commands.get(cmd.name)
+        if own is None:
+            raise UnknownCommandError(
+                f"{cmd.name} is not a command of this unit ({self.protocol}, profile "
+                f"{self.profile or 'generic'})"
+            )
+        return own
+
+    def _with_known_answer(self, name: str, exc: Pi30Error) -> Pi30Error:
+        """A NAK the profile expects says why (QPIGS2 on the 10.2 kW class)."""
+        if self.detection is None or not isinstance(exc, NakError):
+            return exc
+        known = self.detection.profile.known_answers.get(name)
+        return NakError(f"{exc.message}; known: {known}") if known else exc
 
     def _setter_context(self, cmd: Command) -> SetterContext:
         facts = self._facts
@@ -493,6 +540,8 @@ class PortRunner:
                 value = decoded.data.get(data_key)
                 device[key] = None if value is None else str(value)
                 break
+        if not self._detect(device):
+            return  # stays stale: read again at the next connect
         self._device = device
         self._device_stale = False
         log.info(
@@ -502,6 +551,44 @@ class PortRunner:
         reported = device.get("protocol_id")
         if reported is not None and not reported.startswith("PI30"):
             log.warning("the unit reports protocol %s, not PI30: expect errors", reported)
+
+    def _probe_transact(self, text: str) -> bytes:
+        if self._stopping.is_set():
+            raise ShuttingDownError("the worker is shutting down")
+        frame = encode_raw(text, adjust_zero=self.adjust_zero)
+        self.counters.add("transactions")
+        try:
+            return self.port.transact(frame, expected_bytes=200)
+        finally:
+            self.counters.add("stale_bytes_dropped", self.port.take_stale_bytes())
+
+    def _detect(self, device: dict[str, str | None]) -> bool:
+        """Pick the variant and profile; swap the catalogue to the unit's own."""
+        forced = self._forced_profile
+        try:
+            identity, detection = identify(
+                device,
+                probe_with(self._probe_transact),
+                protocol=None if self._detect_variant else self.protocol,
+                profile=forced,
+            )
+        except (PortUnavailableError, ShuttingDownError):
+            return False
+        if self.detection is not None and self.detection.profile != detection.profile:
+            self.cache.clear()  # another unit: its answers were decoded with another table
+        self.identity, self.detection = identity, detection
+        self.protocol = detection.variant
+        self.catalogue = catalogue_for(detection.variant, detection.profile.id)
+        self.energy.catalogue = self.catalogue  # the counters this unit has (QET on MAX)
+        log.info(
+            "variant %s, profile %s: %s",
+            detection.variant,
+            detection.profile.id,
+            "; ".join(detection.reasons),
+        )
+        if detection.profile.id == "generic":
+            log.info("unknown unit: run `pi30-worker identify` and report it (docs/commands.md)")
+        return True
 
 
 def _job_name(job: Job) -> str:

@@ -25,8 +25,9 @@ from ..errors import (
     PortUnavailableError,
     ShuttingDownError,
 )
-from ..protocol import SetterContext, get_catalogue, normalize_setter
+from ..protocol import Catalogue, SetterContext, get_catalogue, normalize_setter
 from ..protocol.energy import DEFAULT_MAX_GAP_S
+from ..protocol.profiles import catalogue_for, get_profile
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
@@ -51,7 +52,8 @@ DRAIN_BATCH = 512  # messages handled per socket per loop turn, so neither side 
 class ServiceConfig:
     port_url: str
     binds: list[str] = field(default_factory=lambda: [DEFAULT_BIND])
-    protocol: str = "PI30"
+    protocol: str = "auto"  # auto: detected at connect; PI30 / PI30MAX: fixed
+    profile: str | None = None  # forces a device profile (pyworker.protocol.profiles)
     baud: int = 2400
     adjust_zero: bool = True
     read_only: bool = False
@@ -89,8 +91,18 @@ class WorkerService:
         from ..transport import ReconnectingPort
 
         self.config = config
-        self.catalogue = get_catalogue(config.protocol)
-        self.policy = SetterPolicy.build(self.catalogue, config.read_only, config.allow_set)
+        self.auto = config.protocol.strip().upper() == "AUTO"
+        forced = get_profile(config.profile) if config.profile else None
+        if self.auto and forced is None:
+            # Until the unit is identified: the MAX catalogue knows every name; the port thread
+            # resolves each job again against the unit's own catalogue.
+            self._initial_catalogue = get_catalogue("PI30MAX")
+        else:
+            protocol = forced.protocol if self.auto and forced else config.protocol
+            self._initial_catalogue = catalogue_for(protocol, config.profile)
+        # Both variants have the same setters: an auto worker checks --allow-set against PI30.
+        policy_catalogue = get_catalogue("PI30") if self.auto else self._initial_catalogue
+        self.policy = SetterPolicy.build(policy_catalogue, config.read_only, config.allow_set)
         check_binds(config.binds, config.curve_secret_key, config.curve_clients, config.insecure)
         if config.curve_secret_key is not None and config.curve_clients is not None:
             check_curve_files(config.curve_secret_key, config.curve_clients)
@@ -99,12 +111,12 @@ class WorkerService:
         self.scheduler = Scheduler(max_jobs=config.queue_size, max_waiters=config.queue_size * 64)
         self.audit = AuditLog(config.audit_log, config.audit_group)
         self.energy = EnergyMeter(
-            self.catalogue,
+            self._initial_catalogue,  # the port thread gives it the unit's own once identified
             state_path_for(config.audit_log, config.energy_state),
             max_gap_s=config.energy_max_gap_s,
         )
         self.started = time.monotonic()
-        self._catalogue_dict = self.catalogue.to_dict()
+        self._catalogue_dicts: dict[int, dict[str, Any]] = {}
         self._stop = threading.Event()
         self._reply_endpoint = f"inproc://pi30-replies-{id(self):x}"
         self.context: zmq.Context[Any] = zmq.Context()
@@ -116,6 +128,24 @@ class WorkerService:
             on_state_change=self._on_port_state,
         )
         self.bound: list[str] = []
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The unit's catalogue once identified (the port thread swaps it at connect)."""
+        return self.runner.catalogue if self.runner is not None else self._initial_catalogue
+
+    @property
+    def identified(self) -> bool:
+        return self.runner is not None and self.runner.detection is not None
+
+    def _catalogue_dict(self) -> dict[str, Any]:
+        catalogue = self.catalogue
+        cached = self._catalogue_dicts.get(id(catalogue))
+        if cached is None:
+            cached = self._catalogue_dicts[id(catalogue)] = catalogue.to_dict()
+        if self.auto and not self.identified:
+            return {**cached, "profile": None}  # a stand-in until the unit is identified
+        return cached
 
     def _on_port_state(self, state: str, last_error: Any) -> None:
         if self.runner is not None:
@@ -168,6 +198,8 @@ class WorkerService:
             lambda: InprocSink(self.context, self._reply_endpoint),
             retries=self.config.retries,
             adjust_zero=self.config.adjust_zero,
+            detect_variant=self.auto,
+            forced_profile=self.config.profile,
             energy=self.energy,
         )
         self._install_signal_handlers()
@@ -259,6 +291,8 @@ class WorkerService:
             self._send(router, waiter, failure(waiter, deadline_error(waiter), self.audit))
 
     def _send(self, router: zmq.Socket[Any], waiter: Waiter, reply: dict[str, Any]) -> None:
+        if self.runner is not None:
+            reply.setdefault("profile", self.runner.profile)
         if claim(waiter, reply):
             router.send_multipart([*waiter.envelope, pack(reply)])
 
@@ -325,7 +359,9 @@ class WorkerService:
                     router,
                     waiter,
                     ok_reply(
-                        request.id, protocol=self.catalogue.protocol, catalogue=self._catalogue_dict
+                        request.id,
+                        protocol=self.catalogue.protocol,
+                        catalogue=self._catalogue_dict(),
                     ),
                 )
         except Pi30Error as exc:
@@ -360,7 +396,9 @@ class WorkerService:
             raise InvalidRequestError(f"{cmd.name} is a query: use op 'query'")
         try:
             self.policy.check(cmd)
-            if not depends_on_unit(cmd):
+            # Before an auto-detected unit is identified its own rules are unknown: the port
+            # thread validates (it identifies the unit before it runs any job).
+            if (self.identified or not self.auto) and not depends_on_unit(cmd):
                 # Context-free rules (choices, flags, patterns) are refused without queueing;
                 # the port thread validates again against the unit's own facts.
                 normalize_setter(
@@ -368,6 +406,7 @@ class WorkerService:
                     request.value,
                     protocol=self.catalogue.protocol,
                     context=SetterContext(),
+                    profile=self.runner.profile if self.runner is not None else None,
                 )
         except Pi30Error:
             self.counters.add("refused")
@@ -387,6 +426,7 @@ class WorkerService:
         return {
             "port": self.port.status(),
             "protocol": self.catalogue.protocol,
+            **self.runner.identity_report(),  # variant, profile, why, identity
             "device": self.runner.device,
             "queue_depth": self.scheduler.queue_depth,
             "counters": self.counters.snapshot(),

@@ -87,6 +87,12 @@ def readback_matches(
         fld = query.field(readback.field) if query is not None else None
         if fld is None:
             return None
+        # By label first: the read-back may number the setting otherwise (LV6548 PCP00 reads
+        # back as QPIRI 1, both "Solar first").
+        label = (rule.choices or {}).get(argument)
+        labels = (fld.enum or {}).values()
+        if label is not None and label in labels and current in labels:
+            return bool(current == label)
         code = enum_code(fld, current)
         if code is None:
             return None

@@ -152,6 +152,10 @@ def qpigs(s: Snapshot, _arg: str | None) -> FieldValues:
         "battery_voltage_offset_for_fans_on": "00",
         "eeprom_version": "00",
         "pv_input_power": d(pv1_w, 5),
+        # the REVO layout: PV power and today's PV energy in place of the PV current and the
+        # battery discharge current
+        "pv_power": d(pv1_w, 4),
+        "pv_energy_today": d(s.ledger.day(s.now.date())["pv_wh"], 5),
         "is_charging_to_float": op.stage == "float",
         "is_switched_on": True,
         "is_reserved": False,
@@ -162,13 +166,36 @@ def qpigs(s: Snapshot, _arg: str | None) -> FieldValues:
     }
 
 
-def qpigs2(s: Snapshot, _arg: str | None) -> str:
+def _tracker(r: Readings, index: int) -> tuple[float, float, int]:
+    watts = r.pv_power[index] if len(r.pv_power) > index else 0
+    volts = r.pv_voltage[index] if len(r.pv_voltage) > index else 0.0
+    return (watts / volts if watts and volts else 0.0), volts, watts
+
+
+def qpigs2(s: Snapshot, _arg: str | None) -> FieldValues | str:
     r = readings(s)
-    watts = r.pv_power[1] if len(r.pv_power) > 1 else 0
-    volts = r.pv_voltage[1] if len(r.pv_voltage) > 1 else 0.0
-    amps = watts / volts if watts and volts else 0.0
-    # real units end this answer with a space before the CRC
-    return f"{f1(amps, 4)} {f1(volts, 5)} {d(watts, 5)} "
+    amps, volts, watts = _tracker(r, 1)
+    if len(s.catalogue.get("QPIGS2").fields) == 3:
+        # real units end this answer with a space before the CRC
+        return f"{f1(amps, 4)} {f1(volts, 5)} {d(watts, 5)} "
+    # the 3-tracker layout (PIP-MST): PV2, PV3, AC charging and the PV total
+    amps3, volts3, watts3 = _tracker(r, 2)
+    ac_amps = s.op.ac_charge_current
+    scc_v = f1(r.battery_voltage - 0.05, 4)
+    return {
+        "pv2_input_current": f1(amps, 4),
+        "pv2_input_voltage": f1(volts, 5),
+        "battery_voltage_from_scc2": scc_v if watts else "00.0",
+        "pv2_charging_power": d(watts, 5),
+        "qpigs2_device_status": "00000000",
+        "ac_charging_current": f1(ac_amps, 4),
+        "ac_charging_power": d(ac_amps * r.battery_voltage, 5),
+        "pv3_input_current": f1(amps3, 4),
+        "pv3_input_voltage": f1(volts3, 5),
+        "battery_voltage_from_scc3": scc_v if watts3 else "00.0",
+        "pv3_charging_power": d(watts3, 5),
+        "pv_total_charging_power": d(sum(r.pv_power), 5),
+    }
 
 
 def _settings_values(
@@ -293,7 +320,41 @@ def q1(s: Snapshot, _arg: str | None) -> FieldValues:
         "parallel_warning": "0000",
         "sync_frequency": f2(r.ac_input_frequency or s.settings.ac_output_frequency, 5),
         "inverter_charge_status": status,
+        # the VM II 18-field layout: beyond the timers its fields are kept raw
+        **{f"q1_field_{i}": raw for i, raw in enumerate(VMII_Q1_TAIL, start=2)},
     }
+
+
+# What a VM II answers after the two Q1 timers (a fixed sample: the meaning is unknown).
+VMII_Q1_TAIL = (
+    "01",
+    "01",
+    "05",
+    "036",
+    "5472",
+    "031",
+    "030",
+    "00",
+    "00",
+    "000",
+    "0045",
+    "0610",
+    "0000",
+    "5472",
+    "12",
+    "010",
+)
+
+
+def _recode(s: Snapshot, key: str, code: int, query: str) -> str:
+    """A setting's QPIRI code as ``query`` numbers it (by label: QPGS differs on LV6548)."""
+    source = s.catalogue.get("QPIRI").field(key)
+    target = s.catalogue.get(query).field(key)
+    label = (source.enum or {}).get(str(code)) if source is not None else None
+    for other, text in (target.enum or {}).items() if target is not None else ():
+        if text == label:
+            return other
+    return str(code)
 
 
 def qpgs(s: Snapshot, arg: str | None) -> FieldValues:
@@ -330,7 +391,9 @@ def qpgs(s: Snapshot, arg: str | None) -> FieldValues:
         "is_load_on": r.load_on,
         "is_configuration_changed": s.config_changed,
         "output_mode": str(st.output_mode),
-        "charger_source_priority": str(st.charger_source_priority),
+        "charger_source_priority": _recode(
+            s, "charger_source_priority", st.charger_source_priority, "QPGS"
+        ),
         "max_charger_current": d(st.max_charging_current, 3),
         "max_charger_range": d(max(p.charging_current_options), 3),
         "max_ac_charger_current": d(st.max_ac_charging_current, 2),

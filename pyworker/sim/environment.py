@@ -49,6 +49,16 @@ def day_length_hours(day: date, latitude: float) -> float:
 
 # Channels of the noise generator, so that no two quantities share a random sequence.
 CH_CLOUDS, CH_LOAD, CH_SPIKE, CH_READING = 1, 2, 3, 4
+CH_WEATHER, CH_WEATHER_DAY = 5, 6
+
+
+def daily_weather(seed: int, day: date) -> float:
+    """Day-to-day weather as a factor of clear-sky sun (1 clear, near 0 overcast): weather
+    systems that last a few days, with day-to-day scatter; about 0.4 on average, as a winter
+    in France."""
+    systems = smooth_noise(seed, CH_WEATHER, day.toordinal() / 3)
+    scatter = noise(seed, CH_WEATHER_DAY, day.toordinal())
+    return round(0.05 + 0.95 * float((0.65 * systems + 0.35 * scatter) ** 1.7), 3)
 
 
 @dataclass

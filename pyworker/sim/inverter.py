@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Literal
 
 from ..errors import Pi30Error
-from ..protocol import Command, SetterContext, get_catalogue, normalize_setter
+from ..protocol import Command, SetterContext, normalize_setter
+from ..protocol.profiles import catalogue_for, setting_code
 from .answers import Refused, Snapshot, flag_letters, render
 from .environment import Environment
 from .ledger import EnergyLedger
@@ -38,7 +39,7 @@ class VirtualInverter:
         soc: float = 80.0,
     ) -> None:
         self.profile = profile
-        self.catalogue = get_catalogue(profile.protocol)
+        self.catalogue = catalogue_for(profile.protocol, profile.device_profile)
         self.settings = profile.default_settings()
         self.env = environment
         self.ledger = EnergyLedger()
@@ -110,6 +111,8 @@ class VirtualInverter:
             return Outcome("unsupported", command=text)
         if cmd.kind != "query":
             return Outcome("unsupported", command=text)
+        if cmd.name in self.profile.refused_queries:
+            return Outcome("nak", command=cmd.name)
         try:
             payload = render(cmd, arg, self.snapshot(now))
         except Refused:
@@ -133,8 +136,13 @@ class VirtualInverter:
         if cmd.name in self.profile.unsupported_setters:
             return None
         try:
+            current = cmd.arg is not None and cmd.arg.kind == "current" and arg.isdigit()
             canonical = normalize_setter(
-                cmd.name, arg or None, protocol=self.profile.protocol, context=self.context
+                cmd.name,
+                int(arg) if current else (arg or None),  # a current: the unit's own width
+                protocol=self.profile.protocol,
+                context=self.context,
+                profile=self.profile.device_profile,
             )
         except Pi30Error:
             return None
@@ -180,7 +188,9 @@ def _charger_priority(inv: VirtualInverter, arg: str, _now: datetime) -> Callabl
         return None  # e.g. PCP02 (Solar + Utility) on a family that lacks it
     if len(arg) == 3 and arg[0] != "0":
         return None  # PPCPm: a single unit has only unit 0
-    return inv.set_field("charger_source_priority", code)
+    # QPIRI may number the same setting otherwise (LV6548: PCP00 reads back as 1)
+    stored = setting_code(inv.catalogue, inv.catalogue.get("PCP"), f"{code:02d}")
+    return inv.set_field("charger_source_priority", int(stored) if stored else code)
 
 
 def _unit0(name: str, width: int) -> Rule:

@@ -293,6 +293,7 @@ class Simulator:
             return {
                 "model": self.profile.key,
                 "protocol": self.profile.protocol,
+                "profile": self.profile.device_profile,
                 "battery_capacity_wh": self.profile.battery_capacity_wh,
                 "seed": self.seed,
                 "now": now.isoformat(timespec="seconds"),

@@ -8,7 +8,8 @@ from typing import Any
 
 from ..cli import error_json, print_json
 from ..errors import Pi30Error, RequestError
-from ..protocol import PROTOCOLS, command_text, decode, encode_raw, get_catalogue
+from ..protocol import PROTOCOLS, command_text, decode, encode_raw
+from ..protocol.profiles import PROFILE_IDS, catalogue_for
 from .factory import open_transport
 from .ports import list_ports
 
@@ -39,6 +40,12 @@ def register(subparsers: Any) -> None:
         type=str.upper,
         choices=PROTOCOLS,
         help="protocol variant (default PI30)",
+    )
+    p.add_argument(
+        "--profile",
+        type=str.lower,
+        choices=PROFILE_IDS,
+        help="the unit's device profile: its codes and layouts (see `pi30-worker profiles`)",
     )
     p.add_argument(
         "--timeout",
@@ -73,10 +80,12 @@ def query(
     timeout: float | None = None,
     baud: int = 2400,
     adjust_zero: bool = True,
+    profile: str | None = None,
 ) -> dict[str, Any]:
     """One transaction on a port opened for it; the JSON-safe result. Raises Pi30Error."""
-    text = command_text(command, value, protocol=protocol)  # validated: POP02, QPGS1, PBCV44.0
-    entry = get_catalogue(protocol).resolve(text)[0]
+    # validated: POP02, QPGS1, PBCV44.0 (POP01 for "SBU first" with --profile vmii)
+    text = command_text(command, value, protocol=protocol, profile=profile)
+    entry = catalogue_for(protocol, profile).resolve(text)[0]
     is_setter = entry.kind == "setter"
     request = encode_raw(text, adjust_zero=adjust_zero)
     transport = open_transport(port, baud=baud, adjust_zero=adjust_zero)
@@ -87,9 +96,9 @@ def query(
     finally:
         transport.close()
     if is_setter:
-        decoded = decode(entry.name, frame, protocol)
+        decoded = decode(entry.name, frame, protocol, profile)
         return {"command": entry.name, "sent": text, "data": decoded.data}
-    decoded = decode(text, frame, protocol)
+    decoded = decode(text, frame, protocol, profile)
     return {"command": decoded.command, "data": decoded.data, "units": decoded.units}
 
 
@@ -103,6 +112,7 @@ def run_query(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             baud=args.baud,
             adjust_zero=not args.no_adjust_zero,
+            profile=args.profile,
         )
     except RequestError as exc:
         print_json(error_json(exc))

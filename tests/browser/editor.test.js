@@ -156,4 +156,18 @@ describe('editor in headless Chromium: palette, edit dialog, deploy, debug sideb
         await screenshot(page, 'editor-debug-sidebar');
         assert.deepEqual(page.pageErrors, [], 'no uncaught exception in the editor');
     });
+
+    it("the inverter's Check connection shows the device profile the worker chose and why", async function () {
+        await page.evaluate(() => RED.editor.editConfig('', 'pi30-inverter', 'pi30-demo-inverter'));
+        const check = page.locator('#pi30-inverter-check');
+        await check.waitFor({ state: 'visible' });
+        await check.click();
+        const state = page.locator('#pi30-inverter-state');
+        // the demo worker runs --protocol PI30MAX on the MAX-8000 simulator: profile max
+        await h.waitFor(async () => /profile max \(PI30MAX\)/.test(await state.innerText()), { what: 'the profile in the check result' });
+        assert.match(await state.innerText(), /MAX-8000/);
+        await screenshot(page, 'editor-check-connection-profile');
+        await page.locator('#node-config-dialog-cancel').click();
+        assert.deepEqual(page.pageErrors, [], 'no uncaught exception in the editor');
+    });
 });

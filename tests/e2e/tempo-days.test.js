@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('./harness');
+const { stepDays, startTempoStack } = require('./tempo-support');
 
 const STEP_MIN = 10;                       // simulated minutes per tick
 const START = '2026-03-10T12:00:00';       // Tuesday, a blue day
@@ -100,14 +101,7 @@ describe('pi30-tempo over simulated days (Node-RED + worker + simulator on a pty
     const report = {};
 
     before(async function () {
-        sim = await h.startSim({
-            name: 'tempo-sim', model: 'pi30max',
-            args: ['--no-pacing', '--latency-ms', '0', '--seed', '7', '--speed', '0', '--start', START, '--soc', '45'],
-        });
-        await h.simCall(sim.control, { op: 'set_state', weather_by_day: WEATHER });
-        worker = await h.startWorker({ name: 'tempo-worker', port: sim.device, protocol: 'PI30MAX' });
-        const userDir = h.prepareUserDir(path.join(h.ARTIFACTS, 'nr-tempo'));
-        red = await h.startNodeRed({ name: 'tempo-node-red', userDir });
+        ({ sim, worker, red } = await startTempoStack({ name: 'tempo', start: START, soc: 45, seed: 7, weather: WEATHER }));
     });
 
     after(async function () {
@@ -121,28 +115,7 @@ describe('pi30-tempo over simulated days (Node-RED + worker + simulator on a pty
         const steps = (await h.zmqCall(worker.endpoint, { op: 'query', command: 'QMUCHGCR' })).data.max_ac_charging_current_options;
         await h.deploy(red.url, flows(worker.endpoint, capacityKwh, steps), { readyPath: '/log' });
 
-        const socAt = {};
-        const writeTimes = {};       // command -> [sim ms of each write that reached the inverter]
-        let writesSeen = 0;
-        const end = Date.parse(`${END}Z`);
-        for (let now = Date.parse(`${START}Z`); now <= end; now += STEP_MIN * 60e3) {
-            await h.postJson(`${red.url}/tick`, { inputs: haStates(now) });
-            // let the planner's writes reach the inverter before the clock moves on
-            const log = await h.waitFor(async () => {
-                const l = await h.getJson(`${red.url}/log`);
-                return l.writes.length + l.errors.length >= l.settings.length ? l : null;
-            }, { what: 'writes to complete', timeoutMs: 30000, intervalMs: 20 });
-            for (const w of log.writes.slice(writesSeen)) {
-                if (w.changed) (writeTimes[w.command] = writeTimes[w.command] || []).push(now);
-            }
-            writesSeen = log.writes.length;
-            const iso = new Date(now).toISOString().slice(0, 16);
-            if (iso.endsWith('T06:00') || iso.endsWith('T22:00')) {
-                socAt[iso] = (await h.simCall(sim.control, { op: 'status' })).state.soc;
-            }
-            await h.simCall(sim.control, { op: 'clock', step_s: STEP_MIN * 60 });
-        }
-
+        const { socAt, writeTimes } = await stepDays({ red, sim, start: START, end: END, stepMin: STEP_MIN, states: haStates });
         const log = await h.getJson(`${red.url}/log`);
         const ledger = async (from, to) => (await h.simCall(sim.control, { op: 'ledger', from, to })).energy;
         const red1 = await ledger('2026-03-11T06:00', '2026-03-11T22:00');

@@ -123,3 +123,41 @@ describe('editor endpoints', function () {
         assert.equal(none.body.link.state, 'not-deployed');
     });
 });
+
+describe('device profiles in the editor', function () {
+    this.timeout(30000);
+    let worker;
+
+    before(async () => {
+        // a VM II unit: the worker identifies it (--protocol auto); its codes differ
+        worker = await new WorkerProcess({ port: simUrl('vmii'), protocol: 'auto' }).start();
+        await helper.startServer();
+    });
+    after(async () => {
+        await helper.stopServer();
+        if (worker) await worker.stop();
+    });
+    afterEach(() => helper.unload());
+
+    it('Check connection shows the profile and why; the dropdowns offer the unit’s own codes', async () => {
+        await load([inverterConfig(worker.endpoint, { protocol: 'auto' })]);
+        const inv = helper.getNode('inv');
+        let r = null;
+        await waitFor(
+            async () => {
+                r = await helper.request().get('/pi30/health').query({ inverter: 'inv' }).expect(200);
+                return r.body.health && r.body.health.profile === 'vmii';
+            },
+            { what: 'the worker to identify the unit', interval: 200 },
+        );
+        // the health reply carried the profile: the node fetched the unit's own catalogue
+        await waitFor(() => inv.liveCatalogue && inv.liveCatalogue.profile === 'vmii', { what: 'the unit’s catalogue' });
+        assert.equal(r.body.health.variant, 'PI30');
+        assert.ok(r.body.health.why.some((w) => w.includes('VMII-NXPW5KW')), r.body.health.why.join('; '));
+        const cat = await helper.request().get('/pi30/catalogue').query({ inverter: 'inv' }).expect(200);
+        const pop = cat.body.commands.find((c) => c.name === 'POP');
+        assert.deepEqual(pop.arg.choices, { '00': 'Utility first', '01': 'SBU first', '02': 'Solar first' });
+        const values = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'POP' }).expect(200);
+        assert.ok(values.body.values.some((v) => String(v.value) === '01' || String(v.label || '').includes('SBU')), JSON.stringify(values.body));
+    });
+});

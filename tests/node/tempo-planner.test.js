@@ -242,3 +242,59 @@ describe('tempo planner: write limiting', function () {
         assert.deepEqual(p.plan(t1).changes.map((c) => [c.command, c.value]), [['POP', 'SBU first']]);
     });
 });
+
+describe('tempo planner: optimising strategy', function () {
+    function optimiser() {
+        return new TempoPlanner({ strategy: 'optimise', capacityKwh: 10, reserveSoc: 20, startupGraceMinutes: 0, minIntervalMinutes: 30, maxWritesPerDay: 4 });
+    }
+
+    it('re-arms SBU when the unit fell back to the grid with the battery well above the reserve', function () {
+        const p = optimiser();
+        const t0 = at('2026-01-15T09:00:00');
+        feed(p, t0, { today: 'Rouge', tomorrow: 'Bleu', soc: 80 });
+        assert.deepEqual(p.plan(t0).changes.map((c) => [c.command, c.value]), [['POP', 'SBU first'], ['PCP', 'Only solar charging permitted']]);
+        const t1 = at('2026-01-15T09:05:00');
+        feed(p, t1, { soc: 70, lineMode: 'Line' });    // QMOD: on the grid although SBU was written
+        const first = p.plan(t1);
+        assert.equal(first.decision.mode, 'rearm');
+        assert.match(first.decision.reason, /fell back to the grid on SBU with 70 % SOC/);
+        assert.deepEqual(first.changes.map((c) => [c.command, c.value]), [['POP', 'Utility first']], 'within the minimum interval all the same');
+        const second = p.plan(at('2026-01-15T09:06:00'));
+        assert.deepEqual(second.changes.map((c) => [c.command, c.value]), [['POP', 'SBU first']]);
+        // the same stale "Line" reading does not re-arm again; a new one does, three times a day at most
+        assert.equal(p.plan(at('2026-01-15T09:07:00')).changes.length, 0);
+        let rearms = 1;
+        for (let i = 0; i < 5; i++) {
+            const t = at(`2026-01-15T1${i}:00:00`);
+            feed(p, t, { soc: 70, lineMode: 'L' });
+            if (p.plan(t).decision.mode === 'rearm') rearms += 1;
+            p.plan(at(`2026-01-15T1${i}:01:00`));
+        }
+        assert.equal(rearms, 3);
+    });
+
+    it('no re-arm near the reserve: the unit is right to be on the grid there', function () {
+        const p = optimiser();
+        const t0 = at('2026-01-15T09:00:00');
+        feed(p, t0, { today: 'Rouge', tomorrow: 'Bleu', soc: 80 });
+        p.plan(t0);
+        const t1 = at('2026-01-15T09:10:00');
+        feed(p, t1, { soc: 25, lineMode: 'Line' });
+        assert.notEqual(p.plan(t1).decision.mode, 'rearm');
+    });
+
+    it('holds a setting once it was written the configured times in a day, except at 06:00/22:00', function () {
+        const p = optimiser();
+        let t = at('2026-01-15T08:00:00');
+        feed(p, t, { today: 'Rouge', tomorrow: 'Bleu', soc: 80 });
+        p.plan(t);
+        const pop = p.writesByDay.output_source_priority;
+        assert.equal(pop.count, 1);
+        p.writesByDay.output_source_priority = { day: pop.day, count: 4 };
+        p.lastSent.output_source_priority = { value: 'Utility first', at: p.lastSent.output_source_priority.at - 3600e3 };
+        t = at('2026-01-15T10:00:00');
+        feed(p, t, { soc: 80 });
+        const held = p.plan(t);
+        assert.ok(held.held.includes('output_source_priority'), JSON.stringify(held));
+    });
+});

@@ -103,6 +103,10 @@ def test_health_shape(worker: SimWorker, clients: Clients) -> None:
         "ok",
         "port",
         "protocol",
+        "variant",
+        "profile",
+        "why",
+        "identity",
         "device",
         "queue_depth",
         "counters",
@@ -112,6 +116,10 @@ def test_health_shape(worker: SimWorker, clients: Clients) -> None:
     assert reply["port"]["url"] == worker.port_url
     assert reply["port"]["state"] == "connected" and reply["port"]["last_error"] is None
     assert reply["protocol"] == "PI30" and reply["queue_depth"] == 0
+    # the classic simulated unit matches no profile: generic, and the health says why
+    assert reply["variant"] == "PI30" and reply["profile"] == "generic"
+    assert reply["why"] and "no profile matched" in reply["why"][0]
+    assert reply["identity"]["model_name"] == reply["device"]["model"]
     assert reply["device"] == {
         "protocol_id": "PI30",
         "serial": reply["device"]["serial"],

@@ -25,12 +25,13 @@ class Unit:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
         self.protocol = sim.profile.protocol
+        self.profile = sim.profile.device_profile  # the unit's codes and layouts
 
     def raw(self, frame: bytes) -> bytes | None:
         return self.sim.transact(frame).data
 
     def send(self, command: str, value: Any = None) -> bytes:
-        data = self.raw(encode(command, value, protocol=self.protocol))
+        data = self.raw(encode(command, value, protocol=self.protocol, profile=self.profile))
         assert data is not None, f"{command}: no answer"
         return data
 
@@ -43,7 +44,7 @@ class Unit:
         return self.decode(command, self.send(command)).data
 
     def decode(self, command: str, frame: bytes) -> Decoded:
-        return decode(command, frame, self.protocol)
+        return decode(command, frame, self.protocol, self.profile)
 
     def step(self, seconds: float) -> None:
         self.sim.step(seconds)

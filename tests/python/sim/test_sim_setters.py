@@ -15,9 +15,9 @@ from pyworker.protocol import (
     decode,
     encode_raw,
     enum_code,
-    get_catalogue,
     normalize_setter,
 )
+from pyworker.protocol.profiles import catalogue_for
 from pyworker.sim import PROFILES
 
 NAK = b"(NAK\x73\x73\r"
@@ -53,10 +53,15 @@ def readback_value(unit: Unit, cmd: Command) -> Any:
 
 
 def as_wire_value(unit: Unit, cmd: Command, value: Any) -> float:
-    """A read-back value as the number the setter takes (enum labels back to their code)."""
+    """A read-back value as the number the setter takes (enum labels back to the setter's code:
+    by label, as the read-back may number the setting otherwise, e.g. PCP on an LV6548)."""
     assert cmd.readback is not None
-    fld = get_catalogue(unit.protocol).get(cmd.readback.query).field(cmd.readback.field)
+    catalogue = catalogue_for(unit.protocol, unit.profile)
+    fld = catalogue.get(cmd.readback.query).field(cmd.readback.field)
     assert fld is not None
+    choices = cmd.arg.choices if cmd.arg is not None else None
+    if fld.type == "enum" and choices and value in choices.values():
+        return next(int(code) for code, label in choices.items() if label == value)
     if fld.type == "enum":
         code = enum_code(fld, value)
         assert code is not None, value
@@ -67,7 +72,7 @@ def as_wire_value(unit: Unit, cmd: Command, value: Any) -> float:
 READBACK_CASES = [
     (model, cmd.name)
     for model, profile in PROFILES.items()
-    for cmd in get_catalogue(profile.protocol).setters
+    for cmd in catalogue_for(profile.protocol, profile.device_profile).setters
     if cmd.readback is not None and cmd.readback.field != "*" and cmd.arg is not None
 ]
 
@@ -77,7 +82,7 @@ def test_setter_changes_what_the_readback_shows(
     make_unit: Callable[..., Unit], model: str, name: str
 ) -> None:
     unit = make_unit(model=model)
-    cmd = get_catalogue(unit.protocol).get(name)
+    cmd = catalogue_for(unit.protocol, unit.profile).get(name)
     changed = 0
     for value in candidates(unit, cmd):
         before = readback_value(unit, cmd)
