@@ -6,7 +6,7 @@
  *
  *   node scripts/demo.js [--port URL] [--protocol PI30MAX] [--ui-port 1880]
  *                        [--worker-bind tcp://127.0.0.1:5630] [--dir .demo] [--speed 60]
- *                        [--sim-control ENDPOINT] [--no-install] [--stop]
+ *                        [--sim-control ENDPOINT] [--lang fr] [--no-install] [--stop]
  *
  * One demo per directory: a lock file (DIR/demo.lock) holds the pids (with their start times,
  * so a reused pid is never taken for ours). A second start while one runs is refused; the
@@ -22,6 +22,7 @@ const h = require('../tests/e2e/harness');
 const NODE_RED = 'node-red@~4.1.15';
 const DASHBOARD = '@flowfuse/node-red-dashboard@^1.31.0';
 const FLOW_FILE = path.join(h.ROOT, 'demo', 'flows.json');
+const I18N_DIR = path.join(h.ROOT, 'demo', 'i18n'); // the dashboard in other languages (--lang)
 const EXIT_ALREADY_RUNNING = 3; // a demo already runs in that directory
 
 function options(argv) {
@@ -36,6 +37,7 @@ function options(argv) {
             speed: { type: 'string', default: '60' },
             start: { type: 'string' },
             'sim-control': { type: 'string' },
+            lang: { type: 'string', default: 'en' },
             'no-install': { type: 'boolean', default: false },
             stop: { type: 'boolean', default: false },
         },
@@ -43,9 +45,14 @@ function options(argv) {
     const protocol = values.protocol.toUpperCase();
     if (!['PI30', 'PI30MAX'].includes(protocol)) throw new Error(`--protocol must be PI30 or PI30MAX, not ${values.protocol}`);
     const dir = path.resolve(values.dir);
+    const lang = values.lang.toLowerCase();
+    if (lang !== 'en' && !fs.existsSync(path.join(I18N_DIR, `${lang}.json`))) {
+        throw new Error(`--lang: no demo/i18n/${lang}.json (en is built in)`);
+    }
     return {
         dir,
         protocol,
+        lang,
         uiPort: Number(values['ui-port']),
         workerBind: values['worker-bind'],
         realPort: values.port || '',
@@ -226,14 +233,55 @@ async function demoFlow(opts) {
     };
     // a classic PI30 unit has no QPIGS2 (PV2): leave out the queries its catalogue lacks
     const known = new Set(reply.catalogue.commands.map((c) => c.name));
-    const dropped = new Set(flows.filter((n) => n.type === 'pi30-query' && !known.has(n.command)).map((n) => n.id));
+    const dropped = new Set(flows.filter((n) => n.type === 'pi30-query' && n.command && !known.has(n.command)).map((n) => n.id));
     const kept = flows.filter((n) => !dropped.has(n.id));
     for (const node of kept) {
         if (node.wires) node.wires = node.wires.map((out) => out.filter((id) => !dropped.has(id)));
         if (node.type === 'pi30-inverter') Object.assign(node, { endpoint: opts.workerBind, protocol: opts.protocol });
         if (node.type === 'ui-dropdown' && (node.topic === 'POP' || node.topic === 'PCP')) node.options = choices(node.topic);
+        if (node.id === 'pi30-demo-tab') node.env = [...node.env.filter((e) => e.name === 'PI30_TEXT'), ...catalogueEnv(reply.catalogue, opts.lang)];
     }
+    translate(kept, opts.lang);
     return kept;
+}
+
+/**
+ * What the dashboard's function nodes take from the worker's catalogue, as the tab's
+ * environment: warning labels (QPIWS, in the dashboard's language when the catalogue has it),
+ * setting names (the QPIRI field a setter reads back), and whether the unit keeps day counters
+ * (QED / QLD).
+ */
+function catalogueEnv(catalogue, lang) {
+    const byName = new Map(catalogue.commands.map((c) => [c.name, c]));
+    const fieldLabels = (name) => Object.fromEntries(((byName.get(name) || {}).fields || []).map((f) => [f.key, f.label]));
+    const qpiri = fieldLabels('QPIRI');
+    const settingNames = {};
+    for (const name of ['POP', 'PCP']) {
+        const cmd = byName.get(name);
+        if (cmd && cmd.readback) settingNames[name] = qpiri[cmd.readback.field] || name;
+    }
+    return [
+        { name: 'PI30_LABELS', type: 'json', value: JSON.stringify({ ...fieldLabels('QPIWS'), ...(catalogue[`labels_${lang}`] || {}) }) },
+        { name: 'PI30_SETTING_NAMES', type: 'json', value: JSON.stringify(settingNames) },
+        { name: 'PI30_DAY_COUNTERS', type: 'bool', value: String(byName.has('QED') && byName.has('QLD')) },
+    ];
+}
+
+/**
+ * The dashboard in another language: demo/i18n/<lang>.json gives labels, names and titles per
+ * node id, the words the flow's functions write (the tab's PI30_TEXT) and the settings' names.
+ */
+function translate(flows, lang) {
+    if (lang === 'en') return;
+    const dict = JSON.parse(fs.readFileSync(path.join(I18N_DIR, `${lang}.json`), 'utf8'));
+    for (const node of flows) {
+        if (dict.nodes[node.id]) Object.assign(node, dict.nodes[node.id]);
+        if (node.id !== 'pi30-demo-tab') continue;
+        for (const entry of node.env) {
+            if (entry.name === 'PI30_TEXT') entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.text });
+            if (entry.name === 'PI30_SETTING_NAMES') entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.settingNames });
+        }
+    }
 }
 
 const logSizesAtStart = {};

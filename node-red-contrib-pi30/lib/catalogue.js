@@ -114,7 +114,11 @@ class CatalogueIndex {
     }
 }
 
-/** Value suggestions for a setter, for the editor: [{value, label}] plus a hint. */
+/**
+ * Value suggestions for a setter, for the editor: [{value, label}] plus a hint. The hint is in
+ * English; `hintKey` + `hintArgs` name it in the pi30-set message catalogue, and `hint_fr` is
+ * the catalogue's French text where the hint comes from the catalogue itself.
+ */
 function setterValues(cmd, live = {}) {
     const arg = cmd.arg || { kind: 'none' };
     const out = { kind: arg.kind, values: [], hint: '', source: 'catalogue' };
@@ -126,7 +130,7 @@ function setterValues(cmd, live = {}) {
                 value: label,
                 label: `${label} (${code})`,
             }));
-            if (arg.kind === 'unit_choice') out.hint = 'unit + value, e.g. [1, "Solar first"]';
+            if (arg.kind === 'unit_choice') Object.assign(out, { hint: 'unit + value, e.g. [1, "Solar first"]', hintKey: 'unit-choice' });
             break;
         case 'flags':
             out.values = Object.entries(arg.choices || {}).map(([letter, name]) => ({
@@ -134,6 +138,7 @@ function setterValues(cmd, live = {}) {
                 label: `${name} (${letter})`,
             }));
             out.hint = arg.description || '';
+            if (arg.description_fr) out.hint_fr = arg.description_fr;
             break;
         case 'current':
         case 'unit_current': {
@@ -141,7 +146,7 @@ function setterValues(cmd, live = {}) {
             const list = Array.isArray(liveList) && liveList.length ? liveList : arg.values || [];
             if (Array.isArray(liveList) && liveList.length) out.source = 'unit';
             out.values = numberList(list.map((v) => Number(v)));
-            if (arg.kind === 'unit_current') out.hint = 'unit + value, e.g. [1, 100]';
+            if (arg.kind === 'unit_current') Object.assign(out, { hint: 'unit + value, e.g. [1, 100]', hintKey: 'unit-current' });
             break;
         }
         case 'number': {
@@ -158,11 +163,15 @@ function setterValues(cmd, live = {}) {
                 out.hint = `${arg.minimum} .. ${arg.maximum} step ${arg.step}` +
                     (arg.zero_allowed ? ' or 0' : '') +
                     (arg.scale_by_battery ? ' (48 V unit; /2 and /4 for 24 V and 12 V)' : '');
+                const variant = (arg.zero_allowed ? '-or-zero' : '') + (arg.scale_by_battery ? '-by-battery' : '');
+                out.hintKey = `range${variant}`;
+                out.hintArgs = { minimum: arg.minimum, maximum: arg.maximum, step: arg.step };
             }
             break;
         }
         case 'pattern':
             out.hint = arg.description || arg.pattern || '';
+            if (arg.description_fr) out.hint_fr = arg.description_fr;
             break;
         default:
             out.hint = '';

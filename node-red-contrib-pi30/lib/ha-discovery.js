@@ -146,17 +146,21 @@ function fieldEntities({ command, data, meta, topics, device, options, skip }) {
     return out;
 }
 
-/** Numbers HA can offer for a list of allowed values: min, max and the largest step that
- * reaches them all (the worker refuses the values in between that the unit does not take). */
+/** A number entity that offers exactly the allowed values: min, max and step when they form an
+ * arithmetic series (44, 45 ... 51), else null (2, 10, 20 ... or 0, 48, 49 ...: a select). */
 function numberRange(values) {
-    const list = values.map(Number).filter(Number.isFinite).sort((a, b) => a - b);
-    if (!list.length) return null;
+    const list = [...new Set(values.map(Number).filter(Number.isFinite))].sort((a, b) => a - b);
+    if (list.length < 2) return null;
+    // in tenths: the catalogue's values have at most one decimal
     const tenths = list.map((v) => Math.round(v * 10));
-    const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
-    let step = 0;
-    for (let i = 1; i < tenths.length; i += 1) step = gcd(step, tenths[i] - tenths[i - 1]);
-    return { min: list[0], max: list[list.length - 1], step: step > 0 ? step / 10 : 1 };
+    const step = tenths[1] - tenths[0];
+    if (!tenths.every((t, i) => i === 0 || t - tenths[i - 1] === step)) return null;
+    return { min: list[0], max: list[list.length - 1], step: step / 10 };
 }
+
+/** How HA's template writes a number for a select's options: as JavaScript's String() does
+ * for the catalogue's values (48, 48.5, 150). */
+const NUMBER_AS_OPTION = "'%g' | format(value_json.{key} | float)";
 
 /**
  * Controls whose read-back lives in `command`'s answer: a select per mode setter (choices from
@@ -169,7 +173,8 @@ function controlEntities({ command, data, catalogue, topics, device, options, sk
     const out = [];
     const meta = catalogue.fieldMeta(command);
     for (const setter of catalogue.setters()) {
-        const component = setter.arg && CONTROL_KINDS[setter.arg.kind];
+        let component = setter.arg && CONTROL_KINDS[setter.arg.kind];
+        let numeric = component === 'number';
         const rb = setter.readback;
         if (!component || setter.dangerous || !rb || rb.query !== command || !(rb.field in data)) continue;
         if (skip && skip(setter.name, rb.field)) continue;
@@ -188,20 +193,33 @@ function controlEntities({ command, data, catalogue, topics, device, options, sk
         if (component === 'select') {
             base.options = values.values.map((v) => v.value);
             if (!base.options.length) continue;
+        } else if (values.values.length) {
+            // only the unit's allowed values: a number when they are evenly spaced, else a select
+            const allowed = values.values.map((v) => String(Number(v.value)));
+            const range = numberRange(allowed);
+            if (range) {
+                Object.assign(base, range, { mode: 'box' });
+                numberUnits(base, info);
+            } else {
+                component = 'select';
+                base.options = allowed;
+                base.value_template = `{{ ${NUMBER_AS_OPTION.replace('{key}', rb.field)} }}`;
+                numeric = true;
+            }
+        } else if (setter.arg.minimum !== undefined) {
+            Object.assign(base, { min: setter.arg.minimum, max: setter.arg.maximum, step: setter.arg.step || 1, mode: 'box' });
+            numberUnits(base, info);
         } else {
-            const range = values.values.length
-                ? numberRange(values.values.map((v) => v.value))
-                : setter.arg.minimum !== undefined
-                  ? { min: setter.arg.minimum, max: setter.arg.maximum, step: setter.arg.step || 1 }
-                  : null;
-            if (!range) continue;
-            Object.assign(base, range, { mode: 'box' });
-            if (info.unit) base.unit_of_measurement = info.unit;
-            if (info.device_class === 'voltage' || info.device_class === 'current') base.device_class = info.device_class;
+            continue;
         }
-        out.push({ topic: topics.config(component, objectId), component, objectId, config: base, setter: setter.name });
+        out.push({ topic: topics.config(component, objectId), component, objectId, config: base, setter: setter.name, numeric });
     }
     return out;
+}
+
+function numberUnits(config, info) {
+    if (info.unit) config.unit_of_measurement = info.unit;
+    if (info.device_class === 'voltage' || info.device_class === 'current') config.device_class = info.device_class;
 }
 
 /** The inverter link as its own entity (on = the worker answers and holds the port). */
@@ -226,10 +244,11 @@ function linkEntity(topics, device) {
     };
 }
 
-/** A command's value from an MQTT command payload (a select's label, a number's text). */
-function commandValue(component, payload) {
+/** A command's value from an MQTT command payload (a select's label, a number's text).
+ * @param {boolean} numeric a number, or a select of numbers */
+function commandValue(numeric, payload) {
     const text = Buffer.isBuffer(payload) ? payload.toString('utf8') : String(payload);
-    if (component === 'number') {
+    if (numeric) {
         const n = Number(text);
         return Number.isFinite(n) ? n : text;
     }

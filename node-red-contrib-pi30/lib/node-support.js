@@ -10,6 +10,15 @@ const { Pi30Error } = require('./errors');
 const NS = 'node-red-contrib-pi30/pi30-inverter:';
 
 /**
+ * A status text the editor translates into each user's language: `type.status.key` of the
+ * node type's message catalogue. Status texts with data (command, time, code) stay
+ * language-neutral; words always go through a key.
+ */
+function statusKey(type, key) {
+    return `node-red-contrib-pi30/${type}:${type}.status.${key}`;
+}
+
+/**
  * Status object for a link state of the config node ({state, detail}). The text is a message
  * key: the editor translates it into each user's language (as core nodes do).
  */
@@ -69,6 +78,11 @@ class StatusView {
 
     warn(text) {
         this.setOwn({ fill: 'yellow', shape: 'dot', text: `${text} · ${clock()}` });
+    }
+
+    /** A translated status (see statusKey) without data: `fill` green, yellow or red. */
+    keyed(fill, type, key) {
+        this.setOwn({ fill, shape: fill === 'red' ? 'ring' : 'dot', text: statusKey(type, key) });
     }
 
     failed(err) {
@@ -134,4 +148,4 @@ function sourceOf(node) {
     return `node-red:${node.type}:${node.name || node.id}`;
 }
 
-module.exports = { StatusView, FailureStreak, linkStatus, requireInverter, text, sourceOf, clock, isShutdown };
+module.exports = { StatusView, FailureStreak, linkStatus, statusKey, requireInverter, text, sourceOf, clock, isShutdown };

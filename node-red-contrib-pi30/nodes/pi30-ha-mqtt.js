@@ -37,7 +37,7 @@ module.exports = function (RED) {
         let online = null;
         const pending = new Map(); // command -> data, answers that came before the identity
         const published = new Map(); // config topic -> JSON published this run
-        const controls = new Map(); // setter -> component
+        const controls = new Map(); // setter -> whether its value is a number
         const latest = new Map(); // command -> its last data
         const live = { currentOptions: {}, batteryVoltage: undefined };
         const previous = new Set(); // config topics published before this deploy (context)
@@ -154,7 +154,7 @@ module.exports = function (RED) {
             const own = new Set(list.map((e) => e.topic));
             for (const e of list) {
                 sendConfig(send, e.topic, e.config);
-                if (e.setter) controls.set(e.setter, e.component);
+                if (e.setter) controls.set(e.setter, e.numeric);
             }
             // a field or control of this command that is no longer exposed: remove its entity
             for (const topic of [...previous, ...published.keys()]) {
@@ -173,15 +173,14 @@ module.exports = function (RED) {
 
         function status() {
             if (!topics) view.warn(RED._('pi30-ha-mqtt.status.waiting'));
-            else view.ok(RED._('pi30-ha-mqtt.status.entities', { count: entities }) + (online === false ? ' · offline' : ''));
+            else view.ok(RED._('pi30-ha-mqtt.status.entities', { count: entities }) + (online === false ? ' · ' + RED._('pi30-ha-mqtt.status.offline') : ''));
         }
 
         function handle(msg, send) {
             const setter = topics ? topics.setterOf(msg.topic) : null;
             if (setter !== null) {
-                const component = controls.get(setter);
-                if (!component) throw new Pi30Error('INVALID_REQUEST', `no control for ${setter} on this device`);
-                send([null, { topic: setter, command: setter, payload: ha.commandValue(component, msg.payload), _msgid: msg._msgid }]);
+                if (!controls.has(setter)) throw new Pi30Error('INVALID_REQUEST', `no control for ${setter} on this device`);
+                send([null, { topic: setter, command: setter, payload: ha.commandValue(controls.get(setter), msg.payload), _msgid: msg._msgid }]);
                 return;
             }
             if (typeof msg.topic === 'string' && msg.topic.startsWith(`${options.baseTopic}/`) && msg.topic.includes('/set/')) {

@@ -37,13 +37,12 @@ module.exports = function (RED) {
                         msg.health = body;
                         if (up) delete msg.reason;
                         else msg.reason = 'PORT_UNAVAILABLE';
-                        if (up) view.ok('link ✓');
-                        else view.warn(`port ${port}`);
                     } else {
                         msg.payload = body;
                         msg.topic = 'health';
-                        view.ok(`port ${port}`);
                     }
+                    if (port === 'connected') view.keyed('green', 'pi30-health', 'link-ok');
+                    else view.keyed('yellow', 'pi30-inverter', 'port-unavailable');
                     return msg;
                 },
                 (err) => {

@@ -63,7 +63,7 @@ module.exports = function (RED) {
             if (value !== undefined) fields.value = value;
             const reply = await inverter.request('set', fields);
             const payload = setPayload(reply, command);
-            if (payload.verified === false) view.warn(`${payload.sent || command} ✗ verify`);
+            if (payload.verified === false) view.keyed('yellow', 'pi30-set', 'not-verified');
             else if (payload.changed === false) view.ok(`${command} =`);
             else view.ok(`${payload.sent || command} ✓`);
             return payload;

@@ -7,6 +7,7 @@
  * Every default lives in lib/tempo-planner (DEFAULTS): blank fields here take those.
  */
 const { TempoPlanner, DEFAULTS } = require('../lib/tempo-planner');
+const { statusKey } = require('../lib/node-support');
 
 const INPUTS = [
     // kind, topic config key, property config key, default topic
@@ -212,11 +213,15 @@ module.exports = function (RED) {
                 saveProfile();
             }
             const colour = { failsafe: 'yellow', waiting: 'grey', charge: 'blue', peak: 'green', hold: 'green', rearm: 'blue' }[decision.mode];
+            // words through the message catalogue, data (SOC, amps, the unit's labels) as is
             const text = {
-                charge: `charging to ${Math.round(decision.targetSoc)} % at ${decision.current} A`,
-                failsafe: 'fail-safe: inputs stale',
-                waiting: 'waiting for inputs',
-            }[decision.mode] || `${decision.mode}: ${decision.output}`;
+                charge: `⚡ ${Math.round(decision.targetSoc)} % · ${decision.current} A`,
+                failsafe: statusKey('pi30-tempo', 'failsafe'),
+                waiting: statusKey('pi30-tempo', 'waiting'),
+                peak: `HP · ${decision.output}`,
+                hold: `HC · ${decision.output}`,
+                rearm: statusKey('pi30-tempo', 'rearm'),
+            }[decision.mode] || `${decision.mode} · ${decision.output}`;
             node.status({ fill: colour, shape: ['failsafe', 'waiting'].includes(decision.mode) ? 'ring' : 'dot', text });
             if (settingMsgs.length || decisionMsg || planMsg) send([settingMsgs.length ? settingMsgs : null, decisionMsg, planMsg]);
         }
@@ -245,7 +250,7 @@ module.exports = function (RED) {
             if (!removed) saveProfile();
             done();
         });
-        node.status({ fill: 'grey', shape: 'ring', text: 'waiting for inputs' });
+        node.status({ fill: 'grey', shape: 'ring', text: statusKey('pi30-tempo', 'waiting') });
     }
 
     RED.nodes.registerType('pi30-tempo', Pi30TempoNode);

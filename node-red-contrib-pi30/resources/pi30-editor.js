@@ -66,6 +66,12 @@
         return best ? [best.name, text.slice(best.name.length)] : [text, ''];
     }
 
+    /** The command's description in the editor's language (`description_fr`...), else English. */
+    function describeCommand(c) {
+        var lang = String((RED.i18n && RED.i18n.lang && RED.i18n.lang()) || 'en-US').split('-')[0];
+        return (lang !== 'en' && c['description_' + lang]) || c.description;
+    }
+
     /** Fill a <select> with commands of one kind; keeps a current value that is not listed. */
     function fillCommands(select, commands, kind, emptyLabel, current) {
         select.empty();
@@ -75,7 +81,7 @@
                 return c.kind === kind;
             })
             .forEach(function (c) {
-                var label = c.name + ' - ' + c.description + (c.dangerous ? ' \u26a0' : '');
+                var label = c.name + ' - ' + describeCommand(c) + (c.dangerous ? ' \u26a0' : '');
                 select.append($('<option>').val(c.name).text(label));
             });
         if (current && !select.find('option').filter(function () { return this.value === current; }).length) {
@@ -108,6 +114,7 @@
         splitCommand: splitCommand,
         fillCommands: fillCommands,
         describeFields: describeFields,
+        describeCommand: describeCommand,
         protocolOf: protocolOf,
     };
 })();

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from ..errors import UnknownCommandError
 from . import energy
+from .descriptions_fr import ARG_DESCRIPTIONS_FR, DESCRIPTIONS_FR, FIELD_LABELS_FR
 from .energy import ENERGY_COMMAND
 
 FieldType = Literal["float", "int", "str", "enum", "flags", "bool"]
@@ -185,6 +186,7 @@ class Command:
         out: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
+            "description_fr": DESCRIPTIONS_FR.get(self.name),
             "kind": self.kind,
             "response": self.response,
             "expected_response_bytes": self.expected_response_bytes,
@@ -195,6 +197,8 @@ class Command:
             out["arg_help"] = self.arg_help
         if self.arg is not None:
             out["arg"] = self.arg.to_dict()
+            if self.name in ARG_DESCRIPTIONS_FR:
+                out["arg"]["description_fr"] = ARG_DESCRIPTIONS_FR[self.name]
         if self.readback is not None:
             out["readback"] = self.readback.to_dict()
         if self.kind == "setter":
@@ -1486,10 +1490,12 @@ class Catalogue:
         raise UnknownCommandError(f"unknown command {text!r} for protocol {self.protocol}")
 
     def to_dict(self) -> dict[str, Any]:
+        keys = {f.key for c in self.commands.values() for f in c.fields}
         return {
             "protocol": self.protocol,
             "profile": self.profile,
             "commands": [c.to_dict() for c in self.commands.values()],
+            "labels_fr": {k: v for k, v in FIELD_LABELS_FR.items() if k in keys},
         }
 
 

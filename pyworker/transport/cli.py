@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from ..cli import error_json, print_json
-from ..errors import Pi30Error, RequestError
+from ..errors import InvalidRequestError, Pi30Error, RequestError
 from ..protocol import PROTOCOLS, command_text, decode, encode_raw
 from ..protocol.profiles import PROFILE_IDS, catalogue_for
 from .factory import open_transport
@@ -86,6 +86,12 @@ def query(
     # validated: POP02, QPGS1, PBCV44.0 (POP01 for "SBU first" with --profile vmii)
     text = command_text(command, value, protocol=protocol, profile=profile)
     entry = catalogue_for(protocol, profile).resolve(text)[0]
+    if entry.response == "worker":
+        # never sent: the unit does not know it (it would answer NAK)
+        raise InvalidRequestError(
+            f"{entry.name} is answered by a running worker from its readings, not by the unit; "
+            f"ask the worker: pi30-worker request {entry.name}"
+        )
     is_setter = entry.kind == "setter"
     request = encode_raw(text, adjust_zero=adjust_zero)
     transport = open_transport(port, baud=baud, adjust_zero=adjust_zero)

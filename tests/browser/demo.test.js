@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../e2e/harness');
-const { launchBrowser, openPage, screenshot, processesWith, alive, startDemo } = require('./support');
+const { launchBrowser, openPage, screenshot, processesWith, alive, startDemo, closeAll } = require('./support');
 
 const value = (page, css) => page.locator(`.${css} .nrdb-ui-text-value`).innerText();
 
@@ -37,14 +37,7 @@ describe('make demo: the live dashboard in headless Chromium', function () {
         if (this.currentTest.state === 'failed' && page) await screenshot(page, `failed-demo-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
     });
 
-    after(async function () {
-        if (browser) await browser.close();
-        if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
-            demo.ctrlC();
-            await demo.child.exited;
-        }
-        await h.stopAll();
-    });
+    after(() => closeAll({ browser, demo }));
 
     it('comes up with the worker on the paced simulator and prints the editor and dashboard URLs', async function () {
         const text = demo.output.join('\n');
@@ -97,16 +90,91 @@ describe('make demo: the live dashboard in headless Chromium', function () {
         const distinct = new Set(samples.map((s) => JSON.stringify(s)));
         assert.ok(distinct.size >= 3, `the figures move: ${[...distinct].join(' | ')}`);
         assert.ok(!chartsBefore.equals(chartsAfter), 'the power chart has new points (no reload)');
-        await screenshot(page, 'dashboard');
+    });
+
+    it('draws the power flow, gauges, today\'s energy, PV strings, battery current, temperature and labelled warnings', async function () {
+        // the picture: each box carries the same figure as the text rows, the battery line runs
+        // toward the battery when charging and away from it when discharging (read in one go)
+        await page.locator('.pi30-flow-svg svg text.pi30-watts').first().waitFor();
+        const view = await page.evaluate(() => {
+            const box = (cls) => document.querySelector(`.pi30-flow-svg .pi30-node-${cls} .pi30-watts`).textContent.trim();
+            const row = (cls) => document.querySelector(`.${cls} .nrdb-ui-text-value`).textContent.trim();
+            const line = document.querySelector('.pi30-flow-svg #pi30-line-battery').getAttribute('class');
+            return { pv: [box('pv'), row('pi30-pv')], load: [box('load'), row('pi30-load')], battery: [box('battery'), row('pi30-battery')], line };
+        });
+        assert.equal(view.pv[0], view.pv[1]);
+        assert.equal(view.load[0], view.load[1]);
+        assert.equal(view.battery[0], view.battery[1].replace(/ \(.*\)$/, ''));
+        const batteryW = parseInt(view.battery[0], 10);
+        assert.equal(/pi30-active/.test(view.line), batteryW !== 0, view.line);
+        assert.equal(/pi30-reverse/.test(view.line), batteryW < 0, view.line);
+
+        const gauge = Number((await page.locator('.pi30-soc-gauge').innerText()).match(/\d+/)[0]);
+        assert.ok(gauge >= 0 && gauge <= 100, `SOC gauge ${gauge}`);
+        assert.match(await page.locator('.pi30-vbat-gauge').innerText(), /\d+\.\d+\s*V/);
+        await page.locator('.pi30-ibat .nrdb-ui-text-value').filter({ hasText: /^[+-]?\d+ A/ }).waitFor();
+        await page.locator('.pi30-temp .nrdb-ui-text-value').filter({ hasText: /^\d+ °C$/ }).waitFor();
+        for (const pv of ['pi30-pv1', 'pi30-pv2']) {
+            await page.locator(`.${pv} .nrdb-ui-text-value`).filter({ hasText: /^\d+(\.\d)? V · \d+(\.\d)? A · \d+ W$/ }).waitFor();
+        }
+        // today: PV and load from the unit's own counters (PI30MAX QED / QLD), as the worker reads them
+        const kwh = async (cls) => Number((await page.locator(`.${cls} .nrdb-ui-text-value`).filter({ hasText: /kWh$/ }).innerText()).split(' ')[0]);
+        const pvToday = await kwh('pi30-today-pv');
+        const day = (await h.zmqCall(demo.workerBind, { op: 'query', command: 'QT' })).data.device_time.slice(0, 10).replace(/-/g, '');
+        const counter = (await h.zmqCall(demo.workerBind, { op: 'query', command: `QED${day}` })).data.pv_generated_energy_for_day;
+        assert.ok(pvToday > 0 && Math.abs(pvToday * 1000 - counter) <= 0.1 * counter + 50, `PV today ${pvToday} kWh, counter ${counter} Wh`);
+        assert.ok((await kwh('pi30-today-load')) > 0);
+        await page.locator('.pi30-today-grid .nrdb-ui-text-value').filter({ hasText: /^\d+\.\d\d kWh$/ }).waitFor();
+        await page.locator('.pi30-today-battery .nrdb-ui-text-value').filter({ hasText: /^\+\d+\.\d\d kWh \/ -\d+\.\d\d kWh$/ }).waitFor();
+
+        // a warning forced on the unit shows by its catalogue label, then goes
+        await h.simCall(demo.simControl, { op: 'set_state', warnings: ['line_fail_warning'] });
+        await page.locator('.pi30-warnings .nrdb-ui-text-value').filter({ hasText: /^Line fail warning$/ }).waitFor({ timeout: 20000 });
+        await screenshot(page, 'dashboard-warning');
+        await h.simCall(demo.simControl, { op: 'set_state', warnings: [] });
+        await page.locator('.pi30-warnings .nrdb-ui-text-value').filter({ hasText: /^none$/ }).waitFor({ timeout: 20000 });
+
+        await page.setViewportSize({ width: 1440, height: 1000 });
+        await h.sleep(1000);
+        await screenshot(page, 'dashboard', { fullPage: true });
+        // a phone: one column, nothing wider than the screen, the picture readable
+        const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+        phone.pageErrors = [];
+        phone.on('pageerror', (err) => phone.pageErrors.push(err.message));
+        await phone.goto(demo.dashboard);
+        await phone.locator('.pi30-flow-svg svg text.pi30-watts').first().waitFor();
+        await phone.locator('.pi30-today-pv .nrdb-ui-text-value').filter({ hasText: /kWh$/ }).waitFor();
+        const layout = await phone.evaluate(() => {
+            const svg = document.querySelector('.pi30-flow-svg svg').getBoundingClientRect();
+            return { scrollWidth: document.documentElement.scrollWidth, svgWidth: svg.width, svgLeft: svg.left };
+        });
+        assert.ok(layout.scrollWidth <= 390, `no horizontal scrolling on a phone (${layout.scrollWidth} px)`);
+        assert.ok(layout.svgWidth > 250 && layout.svgLeft >= 0, `the picture fills the phone's width (${layout.svgWidth} px)`);
+        await screenshot(phone, 'dashboard-phone');
+        await screenshot(phone, 'dashboard-phone-full', { fullPage: true });
+        assert.deepEqual(phone.pageErrors, []);
+        await phone.close();
     });
 
     it('an output priority chosen on the dashboard reaches the inverter and shows up in the next read', async function () {
         assert.equal((await sim()).settings.output_source_priority, 2, 'the demo unit starts in SBU');
         assert.equal(await value(page, 'pi30-pop-now'), 'Solar Battery Utility');
         const settersBefore = (await health()).counters.setters;
+        // every text the "Last change" row shows, in order (the pending line is short-lived)
+        await page.evaluate(() => {
+            const el = document.querySelector('.pi30-last-write');
+            window.pi30WriteLines = [];
+            new MutationObserver(() => {
+                const text = el.querySelector('.nrdb-ui-text-value').textContent.trim();
+                if (text && window.pi30WriteLines.at(-1) !== text) window.pi30WriteLines.push(text);
+            }).observe(el, { subtree: true, childList: true, characterData: true });
+        });
 
         await choose(page, 'pi30-pop-select', 'Utility Solar Battery');
-        await page.locator('.pi30-last-write .nrdb-ui-text-value').filter({ hasText: /POP00, verified$/ }).waitFor();
+        await page.locator('.pi30-last-write .nrdb-ui-text-value').filter({ hasText: /Output source priority → Utility Solar Battery: confirmed by read-back$/ }).waitFor();
+        const lines = await page.evaluate(() => window.pi30WriteLines);
+        assert.match(lines[0], /^⏳ Output source priority → Utility Solar Battery: writing…$/, lines.join(' | '));
+        assert.match(lines.at(-1), /^✓ \d\d:\d\d:\d\d {2}Output source priority → Utility Solar Battery: confirmed by read-back$/);
         await page.locator('.pi30-pop-now .nrdb-ui-text-value').filter({ hasText: /^Utility Solar Battery$/ }).waitFor();
         assert.equal((await sim()).settings.output_source_priority, 0, 'the simulated unit has the new priority');
         // Utility first: the unit moves to the line within a simulated minute (one second here)
@@ -117,8 +185,32 @@ describe('make demo: the live dashboard in headless Chromium', function () {
 
         await choose(page, 'pi30-pcp-select', 'Only solar charging permitted');
         await page.locator('.pi30-pcp-now .nrdb-ui-text-value').filter({ hasText: /^Only solar charging permitted$/ }).waitFor();
-        await page.locator('.pi30-last-write .nrdb-ui-text-value').filter({ hasText: /PCP03, verified$/ }).waitFor();
+        await page.locator('.pi30-last-write .nrdb-ui-text-value').filter({ hasText: /Charger source priority → Only solar charging permitted: confirmed by read-back$/ }).waitFor();
         assert.equal((await sim()).settings.charger_source_priority, 3);
+
+        // Line mode, a load larger than PV so that PV and the grid both feed it: the grid figure
+        // against the simulator's truth. The figure comes from whole amps of battery current
+        // (±V/2) and from a reading up to one 2-s poll old: the simulated day runs at real speed
+        // meanwhile, else two simulated minutes of passing clouds separate figure and truth.
+        await h.simCall(demo.simControl, { op: 'set_state', load_w: 2600 });
+        await h.simCall(demo.simControl, { op: 'clock', speed: 1 });
+        await h.waitFor(async () => parseInt(await value(page, 'pi30-load'), 10) > 2000, { what: 'the larger load on the dashboard', timeoutMs: 20000 });
+        await h.sleep(4000); // two polls at the new speed
+        const errors = [];
+        for (let i = 0; i < 6; i++) {
+            const [shown, truth] = await Promise.all([value(page, 'pi30-grid'), sim()]);
+            const load = parseInt(await value(page, 'pi30-load'), 10);
+            errors.push({ shown: parseInt(shown, 10), resolution: Number(/±(\d+) W/.exec(shown)[1]), truth: truth.state.grid_w, load, mode: truth.state.mode });
+            await h.sleep(2000);
+        }
+        fs.writeFileSync(path.join(h.ARTIFACTS, 'demo-grid-vs-truth.json'), JSON.stringify(errors, null, 1));
+        await h.simCall(demo.simControl, { op: 'set_state', load_w: null });
+        await h.simCall(demo.simControl, { op: 'clock', speed: 60 });
+        const line = errors.filter((e) => e.mode === 'L');
+        assert.ok(line.length >= 3, JSON.stringify(errors));
+        // within the resolution it states, plus 10 W for the simulator's drift between the two reads
+        const wrong = line.filter((e) => Math.abs(e.shown - e.truth) > e.resolution + 10);
+        assert.deepEqual(wrong, [], `grid figure against the simulator: ${JSON.stringify(errors)}`);
 
         // the read-back only moves the dropdowns: no write of its own, no loop
         await h.sleep(12000); // longer than the QPIRI poll
@@ -126,6 +218,11 @@ describe('make demo: the live dashboard in headless Chromium', function () {
         const audit = fs.readFileSync(path.join(demo.dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
         assert.deepEqual(audit.slice(-2).map((a) => [a.sent, a.outcome]), [['POP00', 'changed'], ['PCP03', 'changed']]);
         assert.ok(demo.output.some((l) => l.includes('[audit] POP "Utility Solar Battery" -> POP00: changed')), 'the demo terminal shows the write');
+
+        // a change made elsewhere (Home Assistant, the unit's panel): the dashboard follows
+        await h.zmqCall(demo.workerBind, { op: 'set', command: 'POP', value: 'Solar Battery Utility' });
+        await page.locator('.pi30-pop-now .nrdb-ui-text-value').filter({ hasText: /^Solar Battery Utility$/ }).waitFor({ timeout: 15000 });
+        await page.locator('.pi30-pop-select .v-field').filter({ hasText: 'Solar Battery Utility' }).waitFor({ timeout: 15000 });
         assert.deepEqual(page.pageErrors, []);
     });
 

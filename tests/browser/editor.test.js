@@ -8,7 +8,7 @@
  */
 const assert = require('node:assert/strict');
 const h = require('../e2e/harness');
-const { launchBrowser, openPage, screenshot, startDemo } = require('./support');
+const { launchBrowser, openPage, screenshot, startDemo, closeAll } = require('./support');
 
 /** Drag a palette node onto the canvas at (x, y) relative to the workspace's top-left corner. */
 async function dropFromPalette(page, type, x, y) {
@@ -62,14 +62,7 @@ describe('editor in headless Chromium: palette, edit dialog, deploy, debug sideb
         if (this.currentTest.state === 'failed' && page) await screenshot(page, `failed-editor-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
     });
 
-    after(async function () {
-        if (browser) await browser.close();
-        if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
-            demo.ctrlC();
-            await demo.child.exited;
-        }
-        await h.stopAll();
-    });
+    after(() => closeAll({ browser, demo }));
 
     it('shows the PI30 nodes in their own palette category', async function () {
         const category = page.locator('#red-ui-palette-container-PI30');

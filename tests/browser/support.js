@@ -44,10 +44,10 @@ async function openPage(browser, url) {
     return page;
 }
 
-async function screenshot(target, name) {
+async function screenshot(target, name, options = {}) {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     const file = path.join(SCREENSHOTS, `${name}.png`);
-    await target.screenshot({ path: file });
+    await target.screenshot({ ...options, path: file });
     return file;
 }
 
@@ -80,11 +80,11 @@ function alive(pid) {
  * terminal's foreground job, so `ctrlC()` sends SIGINT to make and the demo together.
  * Resolves when the demo prints its dashboard URL.
  */
-async function startDemo({ name = 'demo', viaMake = true, dir = DEMO_DIR, makeVars = [] } = {}) {
+async function startDemo({ name = 'demo', viaMake = true, dir = DEMO_DIR, makeVars = [], extraArgs = [] } = {}) {
     const uiPort = await h.freePort();
     const workerBind = `tcp://127.0.0.1:${await h.freePort()}`;
     const simControl = `tcp://127.0.0.1:${await h.freePort()}`;
-    const args = ['--dir', dir, '--ui-port', String(uiPort), '--worker-bind', workerBind, '--sim-control', simControl];
+    const args = ['--dir', dir, '--ui-port', String(uiPort), '--worker-bind', workerBind, '--sim-control', simControl, ...extraArgs];
     const started = Date.now();
     const child = viaMake
         ? h.spawnLogged(name, 'make', ['--no-print-directory', 'demo', ...makeVars, `DEMO_ARGS=${args.join(' ')}`], { keepStdout: true, detached: true })
@@ -120,4 +120,14 @@ async function startDemo({ name = 'demo', viaMake = true, dir = DEMO_DIR, makeVa
     return demo;
 }
 
-module.exports = { launchBrowser, openPage, screenshot, processesWith, alive, startDemo, SCREENSHOTS, DEMO_DIR };
+/** After a suite: close the browser, Ctrl-C the demo if it still runs, stop what the harness started. */
+async function closeAll({ browser, demo }) {
+    if (browser) await browser.close();
+    if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
+        demo.ctrlC();
+        await demo.child.exited;
+    }
+    await h.stopAll();
+}
+
+module.exports = { launchBrowser, openPage, screenshot, processesWith, alive, startDemo, closeAll, SCREENSHOTS, DEMO_DIR };

@@ -157,40 +157,106 @@ describe('examples', function () {
         assert.deepEqual(unexpectedErrors(), []);
     });
 
-    it('Inverter sensors to Home Assistant: fields reach their entity nodes; entity configs match the catalogue', async () => {
+    /** The companion's server reporting its connection ready, as its server-events node says it. */
+    const haReady = (flow) => helper.getNode(flow.find((n) => n.type === 'switch' && n.rules.some((r) => r.v === 'ready')).id).receive({ payload: 'ready', topic: 'home_assistant_client:ready' });
+
+    it('HA examples: the entity nodes get nothing before HA is ready; then every source sends at once', async () => {
+        for (const file of ['Inverter sensors to Home Assistant.json', 'Control priorities from Home Assistant.json', 'Tempo - charge ahead of red days.json']) {
+            const flow = readExample(file);
+            const byId = Object.fromEntries(flow.map((n) => [n.id, n]));
+            const events = flow.filter((n) => n.type === 'server-events');
+            assert.equal(events.length, 1, file);
+            assert.equal(events[0].eventType, 'home_assistant_client', file);
+            // every path from a pi30 node to an HA entity node passes the gate
+            const entityTypes = ['ha-sensor', 'ha-binary-sensor', 'ha-select'];
+            const gate = (n) => n.type === 'switch' && n.propertyType === 'flow' && n.property === 'pi30_ha_ready';
+            const walk = (id, seen = new Set()) => {
+                if (seen.has(id)) return;
+                seen.add(id);
+                const n = byId[id];
+                if (gate(n)) return;
+                assert.ok(!entityTypes.includes(n.type), `${file}: ${n.type} ${n.name} reached without the gate`);
+                for (const out of n.wires || []) for (const next of out) walk(next, seen);
+            };
+            for (const n of flow.filter((n) => n.type.startsWith('pi30-') && n.type !== 'pi30-inverter')) walk(n.id);
+            assert.ok(!flow.some((n) => n.type === 'inject' && n.once), `${file}: nothing read at deploy for HA`);
+        }
+    });
+
+    it('Inverter sensors to Home Assistant: fields reach their entity nodes once HA is ready; entity configs match the catalogue', async () => {
         const flow = await loadExample('Inverter sensors to Home Assistant.json');
         const byId = Object.fromEntries(flow.map((n) => [n.id, n]));
-        const meta = CatalogueIndex.fromSnapshot('PI30').fieldMeta('QPIGS');
+        const catalogue = CatalogueIndex.fromSnapshot('PI30');
+        const meta = { ...catalogue.fieldMeta('QPIGS'), ...catalogue.fieldMeta('QMOD'), ...catalogue.fieldMeta('QPIWS') };
         const router = flow.find((n) => n.type === 'switch' && n.rules.length > 1);
         const collectors = {};
         router.rules.forEach((rule, i) => {
             const target = byId[router.wires[i][0]];
             assert.ok(['ha-sensor', 'ha-binary-sensor'].includes(target.type));
             const config = Object.fromEntries(byId[target.entityConfig].haConfig.map((p) => [p.property, p.value]));
+            assert.equal(byId[target.entityConfig].resend, true, 'resend after an HA restart');
+            collectors[rule.v] = collector(helper.getNode(target.id));
+            if (rule.v === 'link') {
+                assert.deepEqual([target.type, config.device_class], ['ha-binary-sensor', 'connectivity']);
+                return;
+            }
             const field = meta[rule.v];
-            assert.ok(field, `QPIGS has ${rule.v}`);
+            assert.ok(field, `the catalogue has ${rule.v}`);
             if (field.type === 'bool') {
                 assert.equal(target.type, 'ha-binary-sensor', rule.v);
-            } else {
+            } else if (field.unit) {
                 assert.equal(target.type, 'ha-sensor', rule.v);
                 assert.equal(config.unit_of_measurement, field.unit, `${rule.v} unit`);
                 assert.equal(config.device_class, field.device_class, `${rule.v} device_class`);
                 assert.equal(config.state_class, field.state_class, `${rule.v} state_class`);
             }
-            assert.equal(byId[target.entityConfig].resend, true, 'resend after an HA restart');
-            collectors[rule.v] = collector(helper.getNode(target.id));
         });
-        helper.getNode(flow.find((n) => n.type === 'pi30-query' && n.command === 'QPIGS').id).receive({});
+        // before HA is ready: the readings made at deploy stop at the gate
+        const query = helper.getNode(flow.find((n) => n.type === 'pi30-query' && n.command === 'QPIGS').id);
+        query.receive({});
+        await waitFor(() => query.polls.sent >= 1, { what: 'the first poll' });
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(collectors.battery_voltage.received.length, 0, 'nothing before HA is ready');
+        haReady(flow);
         const bv = await collectors.battery_voltage.next();
         assert.equal(typeof bv.payload, 'number');
         assert.equal(bv.unit, 'V');
         assert.equal(typeof (await collectors.is_load_on.next()).payload, 'boolean');
-        const link = flow.find((n) => n.type === 'pi30-health');
-        const linkSensor = collector(helper.getNode(link.wires[0][0]));
-        helper.getNode(link.id).receive({});
-        assert.equal((await linkSensor.next()).payload, true);
+        assert.equal(typeof (await collectors.device_mode.next()).payload, 'string');
+        assert.equal(typeof (await collectors.line_fail_warning.next()).payload, 'boolean');
+        assert.equal((await collectors.link.next()).payload, true);
         assert.deepEqual(unexpectedErrors(), []);
     });
+
+    it('Start here needs nothing but this package: core and pi30 nodes; it reads, sets by label and reports the link', async () => {
+        const coreTypes = new Set(['tab', 'inject', 'debug', 'catch', 'comment', 'change', 'switch', 'function']);
+        const foreign = readExample('Start here.json').filter((n) => !coreTypes.has(n.type) && !n.type.startsWith('pi30-'));
+        assert.deepEqual(foreign.map((n) => n.type), []);
+        const flow = await loadExample('Start here.json');
+        const byName = (name) => flow.find((n) => n.name === name);
+        const status = collector(helper.getNode(byName('status').id));
+        const confirmed = collector(helper.getNode(byName('what the inverter confirmed').id));
+        const link = collector(helper.getNode(byName('link OK').id));
+        helper.getNode(byName('every 10 s').id).receive({});
+        assert.equal(typeof (await status.until(1))[0].payload.battery_voltage, 'number');
+        helper.getNode(byName('Solar first').id).receive({ payload: 'Solar first' });
+        const set = (await confirmed.until(1))[0].payload;
+        assert.equal(set.ok, true);
+        assert.equal(set.command, 'POP');
+        assert.equal((await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority, 'Solar first');
+        helper.getNode(flow.find((n) => n.type === 'pi30-health').id).receive({});
+        await waitFor(() => link.received.some((m) => m.payload === true), { what: 'link OK' });
+        await worker.request({ op: 'set', command: 'POP', value: 'SBU first' });
+        assert.deepEqual(unexpectedErrors(), []);
+    });
+
+    // importing a flow with unknown node types stops every flow: the companion comes first
+    for (const file of examples.filter((f) => readExample(f).some((n) => /^(ha-|server|api-)/.test(n.type)))) {
+        it(`${file.replace(/\.json$/, '')}: a comment names the companion package to install first`, () => {
+            const comments = readExample(file).filter((n) => n.type === 'comment').map((n) => `${n.name}\n${n.info}`);
+            assert.ok(comments.some((c) => /Install node-red-contrib-home-assistant-websocket first/.test(c)), comments.join('\n---\n'));
+        });
+    }
 
     it('Every field to Home Assistant (MQTT): readings reach mqtt out as discovery and states; a command from mqtt in reaches pi30-set', async () => {
         const flow = await loadExample('Every field to Home Assistant (MQTT).json');
@@ -227,6 +293,8 @@ describe('examples', function () {
             assert.deepEqual(options, Object.values(catalogue.resolve(setter.command).command.arg.choices));
         }
         const outputBack = collector(helper.getNode(set.find((n) => /Output/.test(n.name)).id));
+        haReady(flow); // the read-backs reach HA once its connection is ready
+        await outputBack.next();
         const outputSelect = listen.find((n) => /Output/.test(n.name));
         helper.getNode(outputSelect.id).send({ payload: 'Solar first', previousValue: 'SBU first' });
         await waitFor(() => outputBack.received.some((m) => m.payload === 'Solar first'), { what: 'value written back' });

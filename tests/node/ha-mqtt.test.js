@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const { helper, load, inverterConfig, collector } = require('./support/red');
 const { WorkerProcess, simUrl, waitFor } = require('./support/worker');
 const { problems } = require('./support/ha-mqtt-schema');
-const { CatalogueIndex } = require('../../node-red-contrib-pi30/lib/catalogue');
+const { CatalogueIndex, setterValues } = require('../../node-red-contrib-pi30/lib/catalogue');
 
 // every query a flow can poll without an argument, in the catalogue the worker serves
 function pollable(protocol) {
@@ -152,10 +152,21 @@ for (const protocol of ['PI30', 'PI30MAX']) {
             const pop = all.get(`homeassistant/select/${deviceId}/set_pop/config`);
             assert.deepEqual(pop.options, Object.values(catalogue.resolve('POP').command.arg.choices));
             assert.equal(pop.command_topic, `pi30/${deviceId}/set/POP`);
-            const muchgc = all.get(`homeassistant/number/${deviceId}/set_muchgc/config`);
+            // currents: only the unit's own values (2, 10, 20...: not evenly spaced, so a select)
             const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data.max_ac_charging_current_options;
-            assert.deepEqual([muchgc.min, muchgc.max], [Math.min(...options), Math.max(...options)]);
-            assert.ok(all.get(`homeassistant/number/${deviceId}/set_pbcv/config`));
+            const muchgc = all.get(`homeassistant/select/${deviceId}/set_muchgc/config`);
+            assert.deepEqual(muchgc.options, options.map((v) => String(v)));
+            assert.match(muchgc.value_template, /'%g' \| format\(value_json\.max_ac_charging_current \| float\)/);
+            assert.ok(!all.get(`homeassistant/number/${deviceId}/set_muchgc/config`), 'no number offering refused currents');
+            // evenly spaced values: a number whose every step is an allowed value
+            const pbcv = all.get(`homeassistant/number/${deviceId}/set_pbcv/config`);
+            const allowed = setterValues(catalogue.resolve('PBCV').command, { batteryVoltage: 48 }).values.map((v) => Number(v.value));
+            const offered = [];
+            for (let v = pbcv.min; v <= pbcv.max + 1e-9; v += pbcv.step) offered.push(Math.round(v * 10) / 10);
+            assert.deepEqual(offered, allowed);
+            // 0 or 48 ... 58: a select
+            const pbdv = all.get(`homeassistant/select/${deviceId}/set_pbdv/config`);
+            assert.equal(pbdv.options[0], '0');
             assert.ok(![...all.keys()].some((t) => /set_(pf|pbt|f|psave|dat)\//.test(t)), 'no dangerous setter');
             // states are retained JSON of the whole answer
             const state = mqtt.received.find((m) => m.topic === `pi30/${deviceId}/QPIGS`);

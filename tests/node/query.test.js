@@ -95,13 +95,15 @@ describe('pi30-query', function () {
     });
 
     it('polls every interval without input', async () => {
-        await load([inv(), queryNode({ command: 'QMOD', interval: 0.2 }), { id: 'out', type: 'helper', wires: [] }]);
+        // 500 ms: the reading made at deploy (first connection, the unit's catalogue) must be
+        // over before the next tick, or that tick is rightly skipped
+        await load([inv(), queryNode({ command: 'QMOD', interval: 0.5 }), { id: 'out', type: 'helper', wires: [] }]);
         const out = collector(helper.getNode('out'));
         const started = Date.now();
-        const msgs = await out.until(4, 5000);
+        const msgs = await out.until(4, 8000);
         const elapsed = Date.now() - started;
-        // one at start, then on multiples of 200 ms on the clock: the last two are 200 ms apart
-        assert.ok(elapsed >= 400, `4 polls (one at start, then every 200 ms) took ${elapsed} ms`);
+        // one at start, then on multiples of 500 ms on the clock: the last two are 500 ms apart
+        assert.ok(elapsed >= 1000, `4 polls (one at start, then every 500 ms) took ${elapsed} ms`);
         for (const m of msgs) assert.equal(m.topic, 'QMOD');
         assert.equal(helper.getNode('q').polls.skipped, 0);
     });

@@ -139,3 +139,11 @@ def test_transport_and_query_modules_import_without_posix_only_modules() -> None
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["pyworker.transport.cli", "COM3"]
+
+
+def test_worker_answered_commands_are_never_sent_to_the_unit(pty_inverter: MakePty) -> None:
+    inverter = pty_inverter()
+    code, out = run_query("ENERGY", "--port", inverter.path)
+    assert (code, out["error"]["code"]) == (2, "INVALID_REQUEST")
+    assert "pi30-worker request ENERGY" in out["error"]["message"]
+    assert inverter.requests == []
