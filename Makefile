@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.runtime-installed
 
 .PHONY: test test-python lint venv clean
 
@@ -58,13 +59,40 @@ test-browser: $(STAMP) $(NODE_STAMP) chromium
 chromium:
 	@scripts/ensure-chromium.sh
 
+# The worker and its three runtime dependencies only (make demo): no test tools.
+$(RUNTIME_STAMP): pyproject.toml
+	@echo "installing the worker and its dependencies (pyserial, msgpack, pyzmq) into $(VENV) ..."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $(RUNTIME_STAMP)
+
 # make demo [PORT=/dev/ttyUSB0] [PROTOCOL=PI30]: the worker (simulator unless PORT is given) and
 # Node-RED 4.1 with the demo flow and its dashboard in .demo/; Ctrl-C stops both.
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	@node scripts/demo.js $(if $(PORT),--port '$(PORT)') $(if $(PROTOCOL),--protocol '$(PROTOCOL)') $(DEMO_ARGS)
 
 demo-stop:
 	@node scripts/demo.js --stop $(DEMO_ARGS)
+
+# make dist: the release files, built from this checkout with no registry of ours - the
+# worker's wheel and sdist, and the nodes' npm tarball (which carries the worker's sources).
+.PHONY: dist test-install system-python
+dist: $(RUNTIME_STAMP)
+	rm -rf dist
+	@$(PY) -c 'import build' 2>/dev/null || $(PY) -m pip install --quiet 'build>=1.2'
+	$(PY) -m build --quiet --outdir dist .
+	npm pack ./node-red-contrib-pi30 --pack-destination dist --silent >/dev/null
+	@ls -1 dist
+
+# Debian's own python3 with python3-serial, python3-msgpack and python3-zmq (apt-get when missing)
+system-python:
+	@scripts/ensure-system-python.sh
+
+# tests/install: each install path from the files in dist/ to a first reading (sim://)
+test-install: dist system-python $(NODE_STAMP)
+	$(STACK_MOCHA) 'tests/install/**/*.test.js'
+
+test: test-install
 
 # docs/commands.md from the catalogue (a test checks it is in sync)
 commands-doc: $(STAMP)

@@ -130,6 +130,8 @@ PROTOCOL_SUBCOMMANDS = frozenset(("commands", "encode", "decode"))
 
 
 def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
+    from .output import add_format_option
+
     parser = argparse.ArgumentParser(
         prog="pi30-worker",
         description="Own a PI30 (Voltronic / Axpert / MPP-Solar) inverter port and serve it.",
@@ -188,6 +190,7 @@ def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
         help="the command the answer belongs to (QPIGS, QPGS1, POP...)",
     )
     p.add_argument("--hex", required=True, help="the answer bytes in hex (spaces allowed)")
+    add_format_option(p)
     p.add_argument("--protocol", **protocol_kw)
     p.add_argument("--profile", **profile_kw)
     p.set_defaults(func=_cmd_decode)
@@ -201,8 +204,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(with_registered=not (words and words[0] in PROTOCOL_SUBCOMMANDS))
     args = parser.parse_args(words)
+    func = args.func
+    if "format" in vars(args):  # --format table|json: tables for people, JSON for pipes
+        from .output import formatted
+
+        func = formatted(func)
     try:
-        result: int = args.func(args)
+        result: int = func(args)
     except BrokenPipeError:  # `pi30-worker commands | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

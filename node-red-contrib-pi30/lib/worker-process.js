@@ -61,7 +61,10 @@ function serveArguments(c) {
 class ManagedWorker extends EventEmitter {
     /**
      * @param {object} options
-     * @param {string} options.python interpreter with pyworker installed (e.g. python3)
+     * @param {string} [options.python] interpreter with pyworker installed (e.g. python3)
+     * @param {() => Promise<{python: string, pythonArgs?: string[], env: object, description: string,
+     *   rejected: string[]}>} [options.locate] finds the interpreter (its options and environment)
+     *   before each start instead
      * @param {string[]} options.args arguments after `-m pyworker.cli`
      * @param {(level: string, line: string) => void} options.log
      * @param {number} [options.minBackoff] ms before the first restart
@@ -86,6 +89,9 @@ class ManagedWorker extends EventEmitter {
         this._restartTimer = null;
         this._startedAt = 0;
         this._exited = null; // promise of the current child's exit
+        this._locating = null; // promise of options.locate() while it runs
+        this._located = null; // its answer, kept until the child exits unexpectedly
+        this._lastLocateError = '';
     }
 
     get pid() {
@@ -93,10 +99,16 @@ class ManagedWorker extends EventEmitter {
     }
 
     start() {
-        if (this.child || this.stopping) return;
+        if (this.child || this.stopping || this._locating) return;
+        if (this.options.locate && !this._located) {
+            this._locate();
+            return;
+        }
         installExitHook();
-        const { python, args, env } = this.options;
-        const argv = ['-m', 'pyworker.cli', ...args];
+        const { args } = this.options;
+        const { python, env, pythonArgs = [] } = this._located || this.options;
+        this._python = python;
+        const argv = [...pythonArgs, '-m', 'pyworker.cli', ...args];
         let child;
         try {
             child = spawn(python, argv, { stdio: ['ignore', 'pipe', 'pipe'], env, windowsHide: true });
@@ -133,11 +145,34 @@ class ManagedWorker extends EventEmitter {
         if (child.pid !== undefined) this.emit('start', child.pid);
     }
 
+    /** Find the interpreter, then start; a failure is logged (once per distinct reason) and retried. */
+    _locate() {
+        this._locating = this.options.locate().then(
+            (found) => {
+                this._locating = null;
+                this._lastLocateError = '';
+                if (this.stopping) return;
+                this._located = found;
+                for (const why of found.rejected || []) this.options.log('warn', `not using ${why}`);
+                this.options.log('info', `using ${found.description}`);
+                this.start();
+            },
+            (err) => {
+                this._locating = null;
+                if (this.stopping) return;
+                this.options.log(err.message === this._lastLocateError ? 'debug' : 'error', err.message);
+                this._lastLocateError = err.message;
+                this._scheduleRestart();
+            },
+        );
+    }
+
     _onExit(code, signal, error) {
         this.emit('exit', { code, signal, error });
         if (this.stopping) return;
+        this._located = null; // look again: the interpreter or its packages may have changed
         if (error) {
-            this.options.log('error', `cannot start "${this.options.python}": ${error.message}`);
+            this.options.log('error', `cannot start "${this._python}": ${error.message}`);
         } else {
             const how = signal ? `signal ${signal}` : `code ${code}`;
             this.options.log('warn', `pi30-worker exited (${how})`);
@@ -165,6 +200,7 @@ class ManagedWorker extends EventEmitter {
         this.stopping = true;
         if (this._restartTimer) clearTimeout(this._restartTimer);
         this._restartTimer = null;
+        if (this._locating) await this._locating;
         const child = this.child;
         if (!child) return;
         const exited = this._exited;

@@ -7,6 +7,7 @@
 
 const { WorkerClient, STATES } = require('../lib/client');
 const { ManagedWorker, serveArguments } = require('../lib/worker-process');
+const { findPython } = require('../lib/python-finder');
 const { CatalogueIndex, snapshotFor, setterValues, PROTOCOLS } = require('../lib/catalogue');
 const { Pi30Error } = require('../lib/errors');
 
@@ -29,7 +30,7 @@ module.exports = function (RED) {
         // 'auto': the worker identifies the unit (variant and device profile) at connect
         node.protocol = PROTOCOLS.includes(config.protocol) || config.protocol === 'auto' ? config.protocol : 'PI30';
         node.managed = config.managed === true || config.managed === 'true';
-        node.python = String(config.python || 'python3').trim();
+        node.python = String(config.python || '').trim(); // empty: the first suitable one found
         node.serialPort = String(config.serialPort || '').trim();
 
         node.health = null; // last health reply
@@ -180,7 +181,7 @@ module.exports = function (RED) {
                 node.error(RED._('pi30-inverter.errors.no-serial-port'));
             } else {
                 node.worker = new ManagedWorker({
-                    python: node.python,
+                    locate: () => findPython({ configured: node.python }),
                     args: serveArguments({
                         serialPort: node.serialPort,
                         endpoint: node.endpoint,

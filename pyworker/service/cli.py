@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import Pi30Error
+from ..output import add_format_option
 from ..protocol import PROTOCOLS
 from ..protocol.profiles import PROFILE_IDS
 
@@ -127,7 +128,7 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser(
         "request",
-        help="send one request to a running worker and print the reply as JSON",
+        help="send one request to a running worker and print the reply",
         description="Exit 0 when the reply is ok, 1 when it is an error reply, 2 when no "
         "reply came (worker not running, wrong endpoint, or a CURVE key it does not accept).",
     )
@@ -153,6 +154,13 @@ def register(subparsers: Any) -> None:
         help="the worker's public key (Z85 or its .key file)",
     )
     p.add_argument("--curve-secret-key", metavar="FILE", help="our .key_secret file")
+    p.add_argument(
+        "--connect-timeout-ms",
+        type=float,
+        default=3000,
+        help="give up this soon when nothing answers on the endpoint (default 3000)",
+    )
+    add_format_option(p)
     p.set_defaults(func=_cmd_request)
 
     p = subparsers.add_parser(
@@ -251,6 +259,18 @@ def _cmd_request(args: argparse.Namespace) -> int:
         print(json.dumps({"error": {"code": "INVALID_REQUEST", "message": str(exc)}}))
         return 2
     with client:
+        from .reachability import probe
+
+        reach = probe(
+            args.connect,
+            timeout_s=min(args.connect_timeout_ms / 1000.0, wait_s),
+            server_key=args.curve_server_key,
+            secret_key=args.curve_secret_key,
+            context=client.context,
+        )
+        if not reach.ok:  # fail fast: no use waiting out the whole deadline
+            print(json.dumps({"error": {"code": "NO_REPLY", "message": reach.message}}))
+            return 2
         try:
             reply = client.request(args.op, timeout_s=wait_s, **fields)
         except NoReplyError as exc:

@@ -1,4 +1,5 @@
-"""`pi30-worker query`: one direct transaction with an inverter, decoded like `decode`."""
+"""`pi30-worker query`: one direct transaction with an inverter, decoded like `decode`;
+`pi30-worker ports`: the ports this machine has."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from ..errors import InvalidRequestError, Pi30Error, RequestError
 from ..protocol import PROTOCOLS, command_text, decode, encode_raw
 from ..protocol.profiles import PROFILE_IDS, catalogue_for
 from .factory import open_transport
+from .ports import list_ports
 
 
 def register(subparsers: Any) -> None:
+    from ..output import add_format_option
+
     p = subparsers.add_parser(
         "query",
         help="send one command to an inverter and print the decoded answer",
@@ -53,7 +57,18 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--no-adjust-zero", action="store_true", help="send a 0x00 CRC byte as is (default: 0x01)"
     )
+    add_format_option(p)
     p.set_defaults(func=run_query)
+
+    p = subparsers.add_parser(
+        "ports",
+        help="list the serial ports and inverter USB HID devices of this machine",
+        description="List what --port can open here: serial ports (pyserial's listing, with "
+        "USB vendor:product ids and what the adapter is) and the inverter's own USB port, "
+        "which appears as a HID device (0665:5161) at /dev/hidrawN, not as a serial port.",
+    )
+    add_format_option(p)
+    p.set_defaults(func=run_ports)
 
 
 def query(
@@ -112,4 +127,23 @@ def run_query(args: argparse.Namespace) -> int:
         print_json(error_json(exc))
         return 1
     print_json(result)
+    return 0
+
+
+def run_ports(args: argparse.Namespace) -> int:
+    from ..output import chosen_format, rows_table
+
+    ports = list_ports()
+    if chosen_format(args.format) == "json":
+        print_json([port.to_dict() for port in ports])
+        return 0
+    if ports:
+        rows = [(p.device, p.usb_id or "-", p.description, p.hint) for p in ports]
+        print(rows_table(("PORT", "USB ID", "DESCRIPTION", "WHAT IT IS"), rows))
+    else:
+        print("no serial port and no inverter USB HID device found on this machine")
+    print(
+        "The inverter's own USB port is a HID device (USB id 0665:5161): use --port "
+        "/dev/hidrawN. RS232 through a USB adapter: --port /dev/ttyUSB0 (COM3 on Windows)."
+    )
     return 0

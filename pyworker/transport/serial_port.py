@@ -50,6 +50,10 @@ def open_failure_message(url: str, exc: BaseException) -> str:
             " (add your user to the group owning the device, e.g. dialout, or install a udev"
             " rule; do not chmod 777 it)"
         )
+    elif err == errno.ENOENT or "No such file" in str(exc):
+        from .ports import suggestion  # lists the machine's ports: only when one is missing
+
+        text += f" ({suggestion(url)})"
     return text
 
 

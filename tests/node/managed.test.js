@@ -45,7 +45,8 @@ describe('pi30-inverter managed mode', function () {
         assert.ok(pid && childPids().includes(pid), 'the worker is our child');
         assert.ok(!before.includes(pid));
         const args = require('node:fs').readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        assert.deepEqual(args.slice(1, 9), ['-m', 'pyworker.cli', 'serve', '--port', simUrl('pi30'), '--bind', endpoint, '--protocol']);
+        // -P: the worker never comes from Node-RED's current directory
+        assert.deepEqual(args.slice(1, 10), ['-P', '-m', 'pyworker.cli', 'serve', '--port', simUrl('pi30'), '--bind', endpoint, '--protocol']);
         assert.ok(args.includes('--read-only') && args.includes('PBT'), args.join(' '));
         // its log lines arrive in the Node-RED log, tagged
         await waitFor(
@@ -77,13 +78,23 @@ describe('pi30-inverter managed mode', function () {
     });
 
     it('a missing interpreter is reported and retried, never crashes Node-RED', async () => {
-        await load([managed({ python: '/nonexistent/python3' })]);
-        await waitFor(
-            () => helper.log().args.some((a) => a[0] && a[0].level === helper.log().ERROR && /nonexistent/.test(String(a[0].msg))),
-            { what: 'error in the log' },
-        );
-        assert.equal(helper.getNode('inv').worker.pid, null);
-        await helper.unload();
+        // nothing to fall back on: no virtualenv, an empty PATH (python3 there may run the worker)
+        const saved = { PATH: process.env.PATH, VIRTUAL_ENV: process.env.VIRTUAL_ENV };
+        process.env.PATH = '';
+        delete process.env.VIRTUAL_ENV;
+        try {
+            await load([managed({ python: '/nonexistent/python3' })]);
+            const errors = () => helper.log().args.filter((a) => a[0] && a[0].level === helper.log().ERROR).map((a) => String(a[0].msg));
+            await waitFor(() => errors().some((m) => /\/nonexistent\/python3: not found/.test(m)), { what: 'error in the log' });
+            assert.match(errors().join('\n'), /no Python can run pi30-worker.*\n.*python3: not found/s);
+            assert.equal(helper.getNode('inv').worker.pid, null);
+            // retried: the search runs again after the backoff delay
+            await waitFor(() => helper.getNode('inv').worker.restarts >= 1, { timeout: 5000, what: 'a retry' });
+            await helper.unload();
+        } finally {
+            process.env.PATH = saved.PATH;
+            if (saved.VIRTUAL_ENV !== undefined) process.env.VIRTUAL_ENV = saved.VIRTUAL_ENV;
+        }
         assert.equal(LIVE_CHILDREN.size, 0);
     });
 

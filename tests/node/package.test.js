@@ -95,6 +95,24 @@ describe('package', function () {
         }
     });
 
+    it('the tarball holds runtime files only: the nodes, the worker copied from pyworker/, LICENSE', () => {
+        const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8' }));
+        const files = packed.files.map((f) => f.path).sort();
+        const runtime = /^(package\.json|README\.md|LICENSE|(nodes|lib|resources|examples)\/.+|python\/pyworker\/.+\.py)$/;
+        assert.deepEqual(files.filter((f) => !runtime.test(f)), [], 'nothing but runtime files');
+        assert.deepEqual(files.filter((f) => /(^|\/)(scripts|tests?)\/|__pycache__|\.pyc$/.test(f)), []);
+        // the worker is the repository's pyworker/, every source file of it and nothing else
+        const sources = execFileSync('git', ['ls-files', 'pyworker/*.py', 'pyworker/**/*.py'], { cwd: REPO, encoding: 'utf8' })
+            .trim().split('\n').map((f) => `python/${f}`).sort();
+        assert.deepEqual(files.filter((f) => f.startsWith('python/')), [...new Set(sources)].sort());
+        assert.ok(files.includes('LICENSE'));
+        assert.match(read(REPO, 'LICENSE'), /^MIT License/);
+        assert.equal(pkg.license, 'MIT');
+        for (const field of ['homepage', 'repository', 'bugs']) assert.ok(pkg[field], `package.json ${field}`);
+        // the copies exist only while packing: nothing left in the checkout
+        assert.ok(!fs.existsSync(path.join(PKG, 'python')) && !fs.existsSync(path.join(PKG, 'LICENSE')));
+    });
+
     it('npm pack ships every file the nodes need', () => {
         const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8' }));
         const files = new Set(packed.files.map((f) => f.path));

@@ -90,7 +90,9 @@ def test_curve_admits_listed_keys_only(tmp_path: Path) -> None:
             timeout=30,
         )
         assert refused.returncode == 2
-        assert json.loads(refused.stdout)["error"]["code"] == "NO_REPLY"
+        error = json.loads(refused.stdout)["error"]
+        assert error["code"] == "NO_REPLY"
+        assert "refused this client's CURVE keys" in error["message"], error  # said, not guessed
     finally:
         clients.close()
         assert worker.close() == 0
