@@ -4,12 +4,10 @@ write each unit's own codes, and detection picks the profile from the identity a
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from pyworker.errors import InvalidValueError, NakError, ShapeError, UnknownCommandError
 from pyworker.protocol import build_response, decode, get_catalogue, normalize_setter
@@ -24,8 +22,6 @@ from pyworker.protocol.profiles import (
     setting_code,
 )
 from pyworker.protocol.shape import check_shape
-
-ROOT = Path(__file__).resolve().parents[3]
 
 # QPIRI of a 48 V unit with output priority code 1 and charger priority code 2 (the two
 # settings whose meaning differs between families), otherwise the reference's values.
@@ -285,15 +281,6 @@ def test_probes_stop_once_a_name_or_code_decides() -> None:
 
 
 # -- CLI -----------------------------------------------------------------------------------
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pyworker.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_cli_profiles_decode_and_encode_with_a_profile() -> None:

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from pyworker.output import table
 from pyworker.transport.ports import PortInfo, hid_ports, list_ports, suggestion
 from pyworker.transport.serial_port import SerialTransport
 
-ROOT = Path(__file__).resolve().parents[3]
 posix_only = pytest.mark.skipif(os.name != "posix", reason="device paths under /dev are POSIX")
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pyworker.cli", *args],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def fake_hidraw_class(root: Path, entries: dict[str, str]) -> Path:
@@ -82,28 +69,28 @@ def test_opening_a_missing_port_says_which_name_was_meant() -> None:
     message = str(caught.value)
     assert "a device name is a path: /dev/ttyUSB9" in message and "pi30-worker ports" in message
 
-    done = cli("query", "QPIGS", "--port", "ttyUSB9")
+    done = run_cli("query", "QPIGS", "--port", "ttyUSB9")
     assert done.returncode == 1
     error = json.loads(done.stdout)["error"]
     assert error["code"] == "PORT_UNAVAILABLE" and "/dev/ttyUSB9" in error["message"]
 
 
 def test_ports_command_lists_what_pyserial_sees() -> None:
-    done = cli("ports", "--format", "json")
+    done = run_cli("ports", "--format", "json")
     assert done.returncode == 0
     listed = json.loads(done.stdout)
     assert [p["device"] for p in listed] == [p.device for p in list_ports()]
-    shown = cli("ports", "--format", "table")
+    shown = run_cli("ports", "--format", "table")
     assert shown.returncode == 0 and "0665:5161" in shown.stdout  # the HID hint, always
     if listed:
         assert shown.stdout.splitlines()[0].split()[:3] == ["PORT", "USB", "ID"]
 
 
 def test_query_prints_a_table_or_the_json_it_always_printed() -> None:
-    piped = cli("query", "QPIGS", "--port", "sim://?model=pi30max", "--protocol", "PI30MAX")
+    piped = run_cli("query", "QPIGS", "--port", "sim://?model=pi30max", "--protocol", "PI30MAX")
     assert piped.returncode == 0 and len(piped.stdout.strip().splitlines()) == 1
     result = json.loads(piped.stdout)
-    shown = cli(
+    shown = run_cli(
         "query",
         "QPIGS",
         "--port",
