@@ -113,19 +113,22 @@ class InternalError(Pi30Error):
     code = "INTERNAL"
 
 
-ERROR_CODES: tuple[str, ...] = (
-    "CRC",
-    "NAK",
-    "UNSUPPORTED",
-    "WRONG_PROTOCOL",
-    "MALFORMED",
-    "TIMEOUT",
-    "PORT_UNAVAILABLE",
-    "INVALID_REQUEST",
-    "UNKNOWN_COMMAND",
-    "INVALID_VALUE",
-    "NOT_ALLOWED",
-    "BUSY",
-    "SHUTTING_DOWN",
-    "INTERNAL",
-)
+# -- a client of the worker ----------------------------------------------------------------
+class NoReplyError(Pi30Error):
+    """No reply from the worker in time: not running, wrong endpoint, or CURVE refused us.
+
+    The request may or may not have reached the inverter: for a setter, "maybe written" (read the
+    setting back before trying again), unlike TIMEOUT, which the worker itself answers.
+    """
+
+    code = "NO_REPLY"
+
+
+def _codes() -> tuple[str, ...]:
+    """The codes the classes above carry, in the order they are defined (each code once)."""
+    # A subclass that only narrows the meaning (ShapeError) defines no code of its own.
+    classes = [v for v in globals().values() if isinstance(v, type) and issubclass(v, Pi30Error)]
+    return tuple(dict.fromkeys(c.code for c in classes if c is not Pi30Error and "code" in vars(c)))
+
+
+ERROR_CODES: tuple[str, ...] = _codes()

@@ -8,7 +8,7 @@ import logging
 import sys
 from typing import Any
 
-from ..errors import Pi30Error
+from ..errors import InvalidRequestError, NoReplyError, Pi30Error
 from ..output import add_format_option
 from ..protocol import PROTOCOLS
 from ..protocol.profiles import PROFILE_IDS
@@ -215,6 +215,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return service.run()
 
 
+def _print_error(error: Pi30Error) -> None:
+    print(json.dumps({"error": error.to_dict()}))
+
+
 def _request_value(text: str | None) -> Any:
     if text is not None and text[:1] in ("[", "{"):
         try:
@@ -225,17 +229,13 @@ def _request_value(text: str | None) -> Any:
 
 
 def _cmd_request(args: argparse.Namespace) -> int:
-    from .client import NoReplyError, WorkerClient
+    from .client import WorkerClient
     from .security import SecurityError
 
     fields: dict[str, Any] = {}
     if args.op in ("query", "set"):
         if not args.command:
-            print(
-                json.dumps(
-                    {"error": {"code": "INVALID_REQUEST", "message": f"{args.op} needs a COMMAND"}}
-                )
-            )
+            _print_error(InvalidRequestError(f"{args.op} needs a COMMAND"))
             return 1
         fields["command"] = args.command
     if args.timeout_ms is not None:
@@ -256,7 +256,7 @@ def _cmd_request(args: argparse.Namespace) -> int:
             args.connect, server_key=args.curve_server_key, secret_key=args.curve_secret_key
         )
     except (SecurityError, ValueError) as exc:
-        print(json.dumps({"error": {"code": "INVALID_REQUEST", "message": str(exc)}}))
+        _print_error(InvalidRequestError(str(exc)))
         return 2
     with client:
         from .reachability import probe
@@ -269,12 +269,12 @@ def _cmd_request(args: argparse.Namespace) -> int:
             context=client.context,
         )
         if not reach.ok:  # fail fast: no use waiting out the whole deadline
-            print(json.dumps({"error": {"code": "NO_REPLY", "message": reach.message}}))
+            _print_error(NoReplyError(reach.message))
             return 2
         try:
             reply = client.request(args.op, timeout_s=wait_s, **fields)
         except NoReplyError as exc:
-            print(json.dumps({"error": {"code": "NO_REPLY", "message": str(exc)}}))
+            _print_error(exc)
             return 2
     print(json.dumps(reply, ensure_ascii=False, default=repr))
     return 0 if reply.get("ok") else 1
@@ -286,7 +286,7 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     try:
         public_file, secret_file = keygen(args.directory, args.name)
     except SecurityError as exc:
-        print(json.dumps({"error": {"code": exc.code, "message": exc.message}}))
+        _print_error(exc)
         return 2
     print(
         json.dumps(

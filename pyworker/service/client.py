@@ -9,12 +9,11 @@ from typing import Any, Self
 import msgpack
 import zmq
 
+from ..errors import NoReplyError
 from .security import setup_client_curve
 from .wire import PROTOCOL_VERSION
 
-
-class NoReplyError(Exception):
-    """The worker did not answer in time (not running, wrong endpoint, or CURVE refused us)."""
+__all__ = ["NoReplyError", "WorkerClient"]
 
 
 class WorkerClient:
