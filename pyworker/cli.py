@@ -14,7 +14,7 @@ from typing import Any
 from . import __version__
 from .errors import Pi30Error, ProtocolError
 from .protocol import PROTOCOLS, Command, allowed_values, decode, encode
-from .protocol.profiles import PROFILE_IDS, catalogue_for, get_profile
+from .protocol.catalogue.profiles import PROFILE_IDS, catalogue_for, get_profile
 
 # Packages that add sub-commands: each module has ``register(subparsers)`` which sets
 # ``func`` on its parsers. Imported lazily by name so Linux-only parts load only where used.

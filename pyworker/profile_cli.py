@@ -10,7 +10,7 @@ from typing import Any
 from .cli import error_json, print_json
 from .errors import Pi30Error, ProtocolError, ResponseTimeout
 from .protocol import encode_raw, split_frame
-from .protocol.profiles import PROBE_COMMANDS, PROFILES, ProbeResult, detect
+from .protocol.catalogue.profiles import PROBE_COMMANDS, PROFILES, ProbeResult, detect
 
 IDENTITY_QUERIES: tuple[tuple[str, str], ...] = (
     ("protocol_id", "QPI"),

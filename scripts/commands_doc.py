@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pyworker.protocol import get_catalogue
-from pyworker.protocol.profiles import PROFILES, Profile, catalogue_for
+from pyworker.protocol.catalogue.profiles import PROFILES, Profile, catalogue_for
 
 PROTOCOLS = ("PI30", "PI30MAX")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "commands.md"

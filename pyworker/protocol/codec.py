@@ -10,10 +10,10 @@ from typing import Any
 from ..errors import InvalidValueError, MalformedError
 from .arguments import SetterContext, allowed_values, format_argument
 from .catalogue import Catalogue, Command
+from .catalogue.profiles import catalogue_for
 from .crc import CrcForm, crc_bytes
 from .decoding import decode_payload
 from .frames import payload_and_forms
-from .profiles import catalogue_for
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def normalize_setter(
 ) -> str:
     """Validate a friendly setter value and return the exact command text (``POP02``).
 
-    ``profile`` applies a device profile (pyworker.protocol.profiles): its codes and formats.
+    ``profile`` applies a device profile (catalogue.profiles): its codes and formats.
     """
     catalogue = catalogue_for(protocol, profile)
     cmd = catalogue.get(command)

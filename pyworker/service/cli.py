@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import InvalidRequestError, NoReplyError, Pi30Error
 from ..output import add_format_option
 from ..protocol import PROTOCOLS
-from ..protocol.profiles import PROFILE_IDS
+from ..protocol.catalogue.profiles import PROFILE_IDS
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import NakError, ProtocolError, ResponseTimeout, UnsupportedError
 from ..protocol import split_frame
-from ..protocol.profiles import Detection, Identity, ProbeResult, detect, probes_needed
+from ..protocol.catalogue.profiles import Detection, Identity, ProbeResult, detect, probes_needed
 
 Probe = Callable[[str], tuple[ProbeResult, str | None]]  # the result and the payload
 Transact = Callable[[str], bytes]

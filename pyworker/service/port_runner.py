@@ -39,7 +39,7 @@ from ..protocol import (
     encode_raw,
     normalize_setter,
 )
-from ..protocol.profiles import Detection, Identity, catalogue_for
+from ..protocol.catalogue.profiles import Detection, Identity, catalogue_for
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters

@@ -26,8 +26,8 @@ from ..errors import (
     ShuttingDownError,
 )
 from ..protocol import Catalogue, SetterContext, get_catalogue, normalize_setter
+from ..protocol.catalogue.profiles import catalogue_for, get_profile
 from ..protocol.energy import DEFAULT_MAX_GAP_S
-from ..protocol.profiles import catalogue_for, get_profile
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
@@ -53,7 +53,7 @@ class ServiceConfig:
     port_url: str
     binds: list[str] = field(default_factory=lambda: [DEFAULT_BIND])
     protocol: str = "auto"  # auto: detected at connect; PI30 / PI30MAX: fixed
-    profile: str | None = None  # forces a device profile (pyworker.protocol.profiles)
+    profile: str | None = None  # forces a device profile (protocol.catalogue.profiles)
     baud: int = 2400
     adjust_zero: bool = True
     read_only: bool = False

@@ -10,7 +10,7 @@ from typing import Literal
 
 from ..errors import Pi30Error
 from ..protocol import Command, SetterContext, normalize_setter
-from ..protocol.profiles import catalogue_for, setting_code
+from ..protocol.catalogue.profiles import catalogue_for, setting_code
 from .answers import Refused, Snapshot, flag_letters, render
 from .environment import Environment
 from .ledger import EnergyLedger

@@ -46,7 +46,9 @@ class ModelProfile:
     energy_base_pv_wh: int = 0  # QET/QLT before the simulation started
     energy_base_load_wh: int = 0
     settings: InverterSettings = field(default_factory=InverterSettings)
-    device_profile: str = "generic"  # pyworker.protocol.profiles id: codes, layouts, commands
+    device_profile: str = (
+        "generic"  # pyworker.protocol.catalogue.profiles id: codes, layouts, commands
+    )
 
     @property
     def battery_capacity_wh(self) -> float:

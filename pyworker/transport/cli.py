@@ -9,7 +9,7 @@ from typing import Any
 from ..cli import error_json, print_json
 from ..errors import InvalidRequestError, Pi30Error, RequestError
 from ..protocol import PROTOCOLS, command_text, decode, encode_raw
-from ..protocol.profiles import PROFILE_IDS, catalogue_for
+from ..protocol.catalogue.profiles import PROFILE_IDS, catalogue_for
 from .factory import open_transport
 from .ports import list_ports
 

@@ -11,7 +11,7 @@ from cli_runner import run_cli
 
 from pyworker.errors import InvalidValueError, NakError, ShapeError, UnknownCommandError
 from pyworker.protocol import build_response, decode, get_catalogue, normalize_setter
-from pyworker.protocol.profiles import (
+from pyworker.protocol.catalogue.profiles import (
     PROBE_COMMANDS,
     PROFILE_IDS,
     PROFILES,

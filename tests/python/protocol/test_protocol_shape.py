@@ -18,7 +18,7 @@ from pyworker.protocol import (
     field_count_range,
     get_catalogue,
 )
-from pyworker.protocol.catalogue import HZ, TEMP
+from pyworker.protocol.catalogue.fields import hertz, temperature
 
 PI30 = get_catalogue("PI30")
 MAX = get_catalogue("PI30MAX")
@@ -39,7 +39,7 @@ def test_counts_derive_from_the_field_list() -> None:
     assert field_count_range(PI30.get("QPIWS")) == (32, 40)
     # A profile that substitutes a query definition gets its checks with it.
     q1 = PI30.get("Q1")
-    longer = replace(q1, fields=(*q1.fields, TEMP("extra_temperature")))
+    longer = replace(q1, fields=(*q1.fields, temperature("extra_temperature")))
     assert field_count_range(longer) == (18, 22)
     with pytest.raises(ShapeError, match="extra_temperature: expected -40 to 150"):
         check_shape(longer, REALISTIC["PI30", "Q1"] + " 999")
@@ -98,7 +98,7 @@ def test_enum_codes_of_the_catalogued_width() -> None:
 
 
 def test_number_fields_and_not_applicable() -> None:
-    field = HZ("f")
+    field = hertz("f")
     cmd = replace(PI30.get("QMOD"), response="fields", fields=(field, Field("t", "T", "str")))
     check_shape(cmd, "50.0 x")
     check_shape(cmd, "- x")

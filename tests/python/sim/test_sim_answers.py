@@ -10,7 +10,7 @@ import pytest
 from sim_helpers import Unit
 
 from pyworker.protocol import get_catalogue, split_frame
-from pyworker.protocol.profiles import catalogue_for
+from pyworker.protocol.catalogue.profiles import catalogue_for
 from pyworker.sim import PROFILES
 
 # Queries whose argument is part of the name: the argument each is asked with.

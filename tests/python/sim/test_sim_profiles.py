@@ -9,7 +9,7 @@ import pytest
 from sim_helpers import PtySimulator, Unit
 
 from pyworker.profile_cli import identify_port
-from pyworker.protocol.profiles import PROFILE_IDS
+from pyworker.protocol.catalogue.profiles import PROFILE_IDS
 from pyworker.sim import PROFILES
 
 

@@ -17,7 +17,7 @@ from pyworker.protocol import (
     enum_code,
     normalize_setter,
 )
-from pyworker.protocol.profiles import catalogue_for
+from pyworker.protocol.catalogue.profiles import catalogue_for
 from pyworker.sim import PROFILES
 
 NAK = b"(NAK\x73\x73\r"

@@ -17,28 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from ..errors import UnknownCommandError
-from .catalogue import (
-    CHARGER_SOURCE_PRIORITIES,
-    DEVICE_MODES,
-    PROTOCOLS,
-    QPIGS_FIELDS,
-    QPIWS_BITS,
-    ArgRule,
-    Catalogue,
-    Command,
-    Field,
-    Plausible,
-    _bit_field,
-    _two_digit,
-    get_catalogue,
-)
-from .catalogue import SEC as _seconds
-from .catalogue import WH as _watt_hours
-from .catalogue import A as _amps
-from .catalogue import S as _text
-from .catalogue import V as _volts
-from .catalogue import W as _watts
+from ...errors import UnknownCommandError
+from . import get_catalogue
+from .enums import CHARGER_SOURCE_PRIORITIES, DEVICE_MODES, QPIWS_BITS, two_digit
+from .fields import amps, bit_field, seconds, text_field, volts, watt_hours, watts
+from .queries import QPIGS_FIELDS
+from .schema import PROTOCOLS, ArgRule, Catalogue, Command, Field, Plausible
 
 SelectorKind = Literal["model_name", "model_code", "fields", "probe"]
 ProbeResult = Literal["answered", "nak", "unsupported", "timeout", "error"]
@@ -151,34 +135,34 @@ MKS2_7200_CHARGER_PRIORITIES = {
 # VM II answers Q1 with 18 fields whose order is not publicly documented beyond the two timers:
 # the rest stay raw text so that no value is shown with a unit it does not have.
 VMII_Q1_FIELDS: tuple[Field, ...] = (
-    _seconds("time_until_end_of_absorb_charging"),
-    _seconds("time_until_end_of_float_charging"),
-) + tuple(_text(f"q1_field_{i}", f"Q1 field {i} (meaning unknown)") for i in range(2, 18))
+    seconds("time_until_end_of_absorb_charging"),
+    seconds("time_until_end_of_float_charging"),
+) + tuple(text_field(f"q1_field_{i}", f"Q1 field {i} (meaning unknown)") for i in range(2, 18))
 
 VMII_QPIWS_BITS: tuple[str, ...] = ("pv_loss_warning",) + QPIWS_BITS[1:32]
 
 PIP_MST_QPIGS2_FIELDS: tuple[Field, ...] = (
-    _amps("pv2_input_current", "PV2 input current", "float"),
-    _volts("pv2_input_voltage", "PV2 input voltage"),
-    _volts("battery_voltage_from_scc2", "Battery voltage from SCC2"),
-    _watts("pv2_charging_power", "PV2 charging power"),
-    _text("qpigs2_device_status", "Device status (QPIGS2)"),
-    _amps("ac_charging_current", "AC charging current", "float"),
-    _watts("ac_charging_power", "AC charging power"),
-    _amps("pv3_input_current", "PV3 input current", "float"),
-    _volts("pv3_input_voltage", "PV3 input voltage"),
-    _volts("battery_voltage_from_scc3", "Battery voltage from SCC3"),
-    _watts("pv3_charging_power", "PV3 charging power"),
-    _watts("pv_total_charging_power", "PV total charging power"),
+    amps("pv2_input_current", "PV2 input current", "float"),
+    volts("pv2_input_voltage", "PV2 input voltage"),
+    volts("battery_voltage_from_scc2", "Battery voltage from SCC2"),
+    watts("pv2_charging_power", "PV2 charging power"),
+    text_field("qpigs2_device_status", "Device status (QPIGS2)"),
+    amps("ac_charging_current", "AC charging current", "float"),
+    watts("ac_charging_power", "AC charging power"),
+    amps("pv3_input_current", "PV3 input current", "float"),
+    volts("pv3_input_voltage", "PV3 input voltage"),
+    volts("battery_voltage_from_scc3", "Battery voltage from SCC3"),
+    watts("pv3_charging_power", "PV3 charging power"),
+    watts("pv_total_charging_power", "PV total charging power"),
 )
 
 # REVO: QPIGS field 12 is the PV power and field 15 the day's PV energy (not the PV current and
 # the battery discharge current of the classic layout).
 REVO_QPIGS_FIELDS: tuple[Field, ...] = (
     QPIGS_FIELDS[:12]
-    + (_watts("pv_power", "PV power"),)
+    + (watts("pv_power", "PV power"),)
     + QPIGS_FIELDS[13:15]
-    + (_watt_hours("pv_energy_today", "PV energy today"),)
+    + (watt_hours("pv_energy_today", "PV energy today"),)
     + QPIGS_FIELDS[16:]
 )
 
@@ -217,7 +201,7 @@ VMII = Profile(
     },
     layouts={
         "Q1": VMII_Q1_FIELDS,
-        "QPIWS": tuple(_bit_field(b) for b in VMII_QPIWS_BITS),
+        "QPIWS": tuple(bit_field(b) for b in VMII_QPIWS_BITS),
     },
     added=("QBEQI",),
     notes=(
@@ -241,7 +225,7 @@ LV6548 = Profile(
         Selector("model_name", r"LV6548|6500EX|MKS2-6500", "", "QMN names an LV6548 class unit"),
     ),
     field_enums={"QPGS.charger_source_priority": LV6548_CHARGER_PRIORITIES},
-    setter_choices={"PCP": _two_digit(LV6548_CHARGER_PRIORITIES)},
+    setter_choices={"PCP": two_digit(LV6548_CHARGER_PRIORITIES)},
     setter_formats={"MUCHGC": "{:04d}"},
     setter_patterns={"DAT": (r"\d{12}", "YYMMDDHHMMSS (12 digits), a valid date and time")},
 )
@@ -257,7 +241,7 @@ MKS2_7200 = Profile(
     ),
     field_enums={"charger_source_priority": MKS2_7200_CHARGER_PRIORITIES},
     setter_choices={
-        "PCP": {k: v for k, v in _two_digit(MKS2_7200_CHARGER_PRIORITIES).items() if k != "00"}
+        "PCP": {k: v for k, v in two_digit(MKS2_7200_CHARGER_PRIORITIES).items() if k != "00"}
     },
 )
 
@@ -388,7 +372,7 @@ def _setter_choices(profile: Profile, cmd: Command, queries: Mapping[str, Comman
     enum = _enum_for(profile, readback.query, readback.field)
     if fld is None or enum is None:
         return None
-    return _two_digit(enum)
+    return two_digit(enum)
 
 
 def _apply_setter(profile: Profile, cmd: Command, commands: Mapping[str, Command]) -> Command:
