@@ -2,7 +2,7 @@
 
 Everything that lists commands or fields - the codec, the CLI, validation, the Node-RED editor's
 dropdowns, Home Assistant metadata, the docs - derives from these tables. Field keys are the
-snake_case names of ../shared/pi30-reference.md (the same keys mpp-solar prints).
+snake_case names of the PI30 protocol reference (the same keys mpp-solar prints).
 """
 
 from __future__ import annotations
