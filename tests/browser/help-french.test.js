@@ -141,12 +141,21 @@ describe('node help rendered by the editor, and the editor in French', function 
             JSON.stringify({ checked, report }, null, 1),
         );
         // and the help sidebar itself, for one node
-        await page.evaluate(() => RED.sidebar.help.show('pi30-query'));
         const sidebar = page
             .locator('.red-ui-help')
             .filter({ has: page.locator('dl.message-properties') })
             .last();
-        await sidebar.locator('dl.message-properties dt').first().waitFor();
+        // asked again until it shows: an editor still settling may switch to another sidebar tab
+        await h.waitFor(
+            async () => {
+                if (await sidebar.locator('dl.message-properties dt').first().isVisible()) {
+                    return true;
+                }
+                await page.evaluate(() => RED.sidebar.help.show('pi30-query'));
+                return false;
+            },
+            { what: "pi30-query's help in the sidebar", intervalMs: 1000 },
+        );
         assert.ok((await sidebar.locator('dl.message-properties dt .property-type').count()) >= 10);
         await screenshot(page, 'editor-help-en');
         assert.deepEqual(page.pageErrors, []);
