@@ -18,10 +18,8 @@ $(STAMP): pyproject.toml
 
 test: test-python test-node test-e2e test-browser test-bench test-ha
 
-test-python: $(STAMP)
-	$(PY) -m ruff check pyworker tests/python scripts/tempo_season_chart.py
-	$(PY) -m mypy
-	$(PY) -m mypy --strict scripts/tempo_season_chart.py
+# the linters first (make lint), then the tests
+test-python: lint
 	$(PY) -m pytest -q tests/python
 
 # Node side: root workspace (node-red-contrib-pi30 + mocha, node-red 4.1, test helper).
@@ -118,10 +116,12 @@ test-bench: $(STAMP) $(NODE_STAMP)
 	$(MAKE) --no-print-directory bench QUICK=1
 	$(PY) -m bench.report --check test-artifacts/bench-quick.json
 
+# the one home of the Python linters: ruff (format and rules) and mypy
 lint: $(STAMP)
 	$(PY) -m ruff format --check pyworker tests/python scripts/tempo_season_chart.py
-	$(PY) -m ruff check pyworker tests/python
+	$(PY) -m ruff check pyworker tests/python scripts/tempo_season_chart.py
 	$(PY) -m mypy
+	$(PY) -m mypy --strict scripts/tempo_season_chart.py
 
 # make tempo-season: the Tempo season 2022-23 replayed hour by hour per strategy (no automation,
 # rule planner, optimiser with forecast errors, perfect foresight) on the real colours and a real
