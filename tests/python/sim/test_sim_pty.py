@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import serial
-from sim_helpers import PtySimulator
+from cli_runner import PtySimulator
 
 from pyworker.protocol import decode, encode
 from pyworker.sim import SimControl
