@@ -16,10 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: test-python test-node test-e2e test-browser test-bench test-ha
+test: lint-js test-python test-node test-e2e test-browser test-bench test-ha
 
-# the linters first (make lint), then the tests
-test-python: lint
+# the Python half of make lint first, then the tests
+test-python: lint-python
 	$(PY) -m pytest -q tests/python
 
 # Node side: root workspace (node-red-contrib-pi30 + mocha, node-red 4.1, test helper).
@@ -116,12 +116,22 @@ test-bench: $(STAMP) $(NODE_STAMP)
 	$(MAKE) --no-print-directory bench QUICK=1
 	$(PY) -m bench.report --check test-artifacts/bench-quick.json
 
-# the one home of the Python linters: ruff (format and rules) and mypy
-lint: $(STAMP)
+# the one home of the linters: lint-python (ruff format and rules, mypy) and lint-js (below)
+.PHONY: lint-python
+lint: lint-python lint-js
+
+lint-python: $(STAMP)
 	$(PY) -m ruff format --check pyworker tests/python scripts/tempo_season_chart.py
 	$(PY) -m ruff check pyworker tests/python scripts/tempo_season_chart.py
 	$(PY) -m mypy
 	$(PY) -m mypy --strict scripts/tempo_season_chart.py
+
+# JavaScript: ESLint (recommended rules, ruff's line length) and Prettier's layout, every .js
+# file and the editor code in each node's .html (eslint.config.js, .prettierrc.json)
+.PHONY: lint-js
+lint-js: $(NODE_STAMP)
+	node_modules/.bin/eslint .
+	node_modules/.bin/prettier --check --log-level warn .
 
 # make tempo-season: the Tempo season 2022-23 replayed hour by hour per strategy (no automation,
 # rule planner, optimiser with forecast errors, perfect foresight) on the real colours and a real
