@@ -50,21 +50,32 @@ Builder = Callable[[Measured, Row], None]
 
 
 # -- the shapes rows share ----------------------------------------------------------------------
+def compare(
+    row: Row,
+    unit: str,
+    ours: list[float],
+    label: str,
+    reference: list[float],
+    digits: int = 1,
+    ratio_digits: int = 3,
+) -> float:
+    """Ours against a reference: both summarised, and the ratio of their medians (returned)."""
+    row.unit = unit
+    row.ours = summary(ours, digits)
+    row.reference_label = label
+    row.reference = summary(reference, digits)
+    ratio = round(statistics.median(ours) / statistics.median(reference), ratio_digits)
+    row.ratio = ratio
+    return ratio
+
+
 def vs_floor(row: Row, data: dict[str, list[float]], target: str) -> None:
-    row.unit = "ms"
-    row.ours = summary(data["ms"], 1)
-    row.reference_label = "wire floor"
-    row.reference = summary(data["floor_ms"], 1)
-    row.ratio = round(statistics.median(data["ms"]) / statistics.median(data["floor_ms"]), 3)
+    compare(row, "ms", data["ms"], "wire floor", data["floor_ms"])
     row.target = target
 
 
 def vs_theirs(row: Row, ours: list[float], label: str, theirs: list[float]) -> None:
-    row.unit = "ms"
-    row.ours = summary(ours, 1)
-    row.reference_label = label
-    row.reference = summary(theirs, 1)
-    row.ratio = round(statistics.median(ours) / statistics.median(theirs), 3)
+    compare(row, "ms", ours, label, theirs)
     row.target = "< 1"
 
 
@@ -126,8 +137,8 @@ def poll_vs(key: str, label: str) -> Builder:
 def fanout_wire(key: str) -> Builder:
     def build(m: Measured, row: Row) -> None:
         many, one = m.need(key), m.need("fanout.one")
-        row.unit = "/s"
-        row.ours = summary(many["wire_tx_per_s_by_window"], 3)
+        per_window = "wire_tx_per_s_by_window"
+        compare(row, "/s", many[per_window], "1 client alone", one[per_window], digits=3)
         overall = many["wire_transactions"] / many["duration_s"]
         row.ours_note = (
             f"overall {overall:.2f}/s: {many['requests']} requests, "
@@ -135,10 +146,6 @@ def fanout_wire(key: str) -> Builder:
             + (f", {many['cached']} from the cache" if many["cached"] else "")
             + (f", {many['errors']} errors" if many["errors"] else "")
         )
-        row.reference_label = "1 client alone"
-        row.reference = summary(one["wire_tx_per_s_by_window"], 3)
-        ref = statistics.median(one["wire_tx_per_s_by_window"])
-        row.ratio = round(statistics.median(many["wire_tx_per_s_by_window"]) / ref, 3)
         row.target = "<= 1"
         row.shortened = m.fan_short
         row.note = (
@@ -172,15 +179,12 @@ def fanout_latency(key: str) -> Builder:
 # -- 5: a setter while a poll cycle is queued ---------------------------------------------------
 def setter_during_poll(m: Measured, row: Row) -> None:
     data = m.need("setter_during_poll")
-    row.unit = "ms"
-    row.ours = summary(data["ms"], 1)
-    row.reference_label = "bound: QPIGS in flight + setter floor"
-    row.reference = summary(data["bound_ms"], 1)
-    row.ratio = round(statistics.median(data["ms"]) / statistics.median(data["bound_ms"]), 3)
+    bound = "bound: QPIGS in flight + setter floor"
+    ratio = compare(row, "ms", data["ms"], bound, data["bound_ms"])
     row.target = "<= 1"
     ahead = data["ahead"]
     row.ours_note = f"wire transactions before it: {max(ahead)} at most"
-    row.met = row.ratio <= 1 and max(ahead) <= 1
+    row.met = ratio <= 1 and max(ahead) <= 1
     row.note = (
         f"setter sent {data['offset_s'] * 1000:.0f} ms after a queued poll cycle started; "
         f"wire order seen by the simulator: {' '.join(data['order'][0])}"
@@ -235,11 +239,8 @@ def decode(m: Measured, row: Row) -> None:
     data = m.need("decode")
     if not data["mppsolar"]:
         raise Missing("mppsolar is not importable here (run in bench/.venv-mpp)")
-    row.unit = "frames/s"
-    row.ours = summary(data["ours"], 0)
-    row.reference_label = "mpp-solar decoder"
-    row.reference = summary(data["mppsolar"], 0)
-    row.ratio = round(statistics.median(data["ours"]) / statistics.median(data["mppsolar"]), 1)
+    ours, theirs = data["ours"], data["mppsolar"]
+    compare(row, "frames/s", ours, "mpp-solar decoder", theirs, digits=0, ratio_digits=1)
     row.target = ">= 20"
     row.note = "the reference's sample QPIGS frame; both decoders in one process, interleaved"
 
@@ -254,11 +255,7 @@ def rss_idle(m: Measured, row: Row) -> None:
 
 def rss_after(m: Measured, row: Row) -> None:
     data = m.need("memory")
-    row.unit = "MiB"
-    row.ours = summary(data["after_mib"], 1)
-    row.reference_label = "idle"
-    row.reference = summary(data["idle_mib"], 1)
-    row.ratio = round(statistics.median(data["after_mib"]) / statistics.median(data["idle_mib"]), 3)
+    compare(row, "MiB", data["after_mib"], "idle", data["idle_mib"])
     row.ours_note = f"peak {data['peak_mib']:.1f} MiB"
     row.shortened = m.shortened(
         f"{data['polled_s']:g} s of polling instead of {FULL.rss_poll_s:g} s"
