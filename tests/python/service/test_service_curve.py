@@ -8,9 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import zmq
-from cli_runner import WorkerProcess, free_port, run_cli_json
+from cli_runner import WorkerProcess, free_port, run_cli_json, run_many
 from service_helpers import Clients, SimWorker, call, sim_url
 
 from pyworker.service.security import keygen, load_key_pair, load_public_key
@@ -79,11 +78,7 @@ def test_network_bind_without_keys_is_refused_at_start_up() -> None:
     assert "refusing to bind" in process.log and "listening" not in process.log
 
 
-def test_unusable_security_settings_stop_the_start_up(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    from pyworker.cli import main
-
+def test_unusable_security_settings_stop_the_start_up(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     _, secret = keygen(tmp_path / "server", "worker")
     network = f"tcp://0.0.0.0:{free_port()}"
@@ -114,7 +109,7 @@ def test_unusable_security_settings_stop_the_start_up(
         ),
         (["--allow-set", "POP,QPIGS"], "QPIGS is not a PI30 setter"),
     ]
-    for extra, fragment in cases:
-        caplog.clear()
-        assert main(["serve", "--port", "sim://?model=pi30", *extra]) == 2
-        assert fragment in caplog.text
+    results = run_many([["serve", "--port", "sim://?model=pi30", *extra] for extra, _ in cases])
+    for (extra, fragment), done in zip(cases, results, strict=True):
+        assert done.returncode == 2, (extra, done.stderr)
+        assert fragment in done.stderr, extra
