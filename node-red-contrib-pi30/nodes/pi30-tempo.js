@@ -7,6 +7,7 @@
  * Every default lives in lib/tempo-planner (DEFAULTS): blank fields here take those.
  */
 const { TempoPlanner, DEFAULTS, OUTPUT, CHARGER } = require('../lib/tempo-planner');
+const { render } = require('../lib/tempo-reasons');
 const { statusKey } = require('../lib/node-support');
 
 const INPUTS = [
@@ -216,6 +217,13 @@ module.exports = function (RED) {
     function Pi30TempoNode(config) {
         RED.nodes.createNode(this, config);
         const node = this;
+        // the planner's reasons in the runtime's language (settings.js `lang`, else the locale)
+        const t = (key, values) => RED._(`pi30-tempo.${key}`, values);
+        const words = (r) => ({
+            reason: render({ code: r.reasonCode, args: r.reasonArgs }, t),
+            reasonCode: r.reasonCode,
+            reasonArgs: r.reasonArgs,
+        });
         const planner = new TempoPlanner(plannerOptions(config));
         // the learned load profile survives restarts (the context store chosen, e.g. a
         // persistent "file" store configured in settings.js)
@@ -224,14 +232,14 @@ module.exports = function (RED) {
         try {
             planner.loadProfile.restore(node.context().get(PROFILE_KEY, store));
         } catch (err) {
-            node.warn(`load profile not restored: ${err.message}`);
+            node.warn(RED._('pi30-tempo.log.profileNotRestored', { error: err.message }));
         }
         let profileSavedAt = 0;
         function saveProfile() {
             try {
                 node.context().set(PROFILE_KEY, planner.loadProfile.toJSON(), store);
             } catch (err) {
-                node.warn(`load profile not saved: ${err.message}`);
+                node.warn(RED._('pi30-tempo.log.profileNotSaved', { error: err.message }));
             }
         }
         let lastPlanKey = null;
@@ -307,7 +315,9 @@ module.exports = function (RED) {
             if (live !== catalogueSeen) {
                 catalogueSeen = live;
                 if (planner.useCatalogue({ commands: live.commands })) {
-                    node.log(`settings follow the unit's profile ${live.profile || 'generic'}`);
+                    node.log(
+                        RED._('pi30-tempo.log.followsUnit', { profile: live.profile || 'generic' }),
+                    );
                 }
             }
             return true;
@@ -324,12 +334,12 @@ module.exports = function (RED) {
                 return;
             }
             const now = planner.now();
-            const { decision, changes, held } = planner.plan(now);
+            const planned = planner.plan(now);
+            const { changes, held } = planned;
+            const why = words(planned.decision);
+            const decision = { ...planned.decision, ...why };
             const { plan, ...withoutPlan } = decision; // the plan goes out on its own output
-            const base = {
-                decision: { ...withoutPlan, held },
-                reason: decision.reason,
-            };
+            const base = { decision: { ...withoutPlan, held }, ...why };
             const settingMsgs = changes.map((c) => ({
                 ...base,
                 topic: c.setting,
@@ -349,11 +359,9 @@ module.exports = function (RED) {
                 decisionMsg = { ...base, topic: 'tempo_decision', payload: decision.mode };
             }
             let planMsg = null;
-            if (decision.plan) {
+            if (plan) {
                 // a new plan when what it does changes, else at most every 5 minutes
-                const planKey = JSON.stringify(
-                    decision.plan.map((h) => [h.wall, h.output, h.gridChargeA]),
-                );
+                const planKey = JSON.stringify(plan.map((h) => [h.wall, h.output, h.gridChargeA]));
                 if (
                     planKey !== lastPlanKey ||
                     Date.now() - lastPlanAt > 5 * 60e3 ||
@@ -361,16 +369,17 @@ module.exports = function (RED) {
                 ) {
                     lastPlanKey = planKey;
                     lastPlanAt = Date.now();
+                    const hours = plan.map((h) => ({ ...h, ...words(h) }));
                     planMsg = {
                         topic: 'tempo_plan',
-                        payload: decision.plan,
-                        reason: decision.reason,
+                        payload: hours,
+                        ...why,
                         attributes: {
                             expected_cost_eur: decision.expectedCostEur,
                             no_automation_cost_eur: decision.baselineCostEur,
                             plan_until: decision.horizonEnd,
                             colour: decision.colour,
-                            plan: decision.plan,
+                            plan: hours,
                         },
                     };
                 }
