@@ -10,71 +10,26 @@
 const EN = require('../nodes/locales/en-US/pi30-tempo.json')['pi30-tempo'];
 
 // Every code the planner gives, with the arguments it carries (the node help lists them).
+const DAY = ['colour', 'colourKnown', 'offPeak']; // the coming peak hours' colour, HC or HP
+const BALANCE = [...DAY, 'forecastKwh', 'useKwh', 'neededKwh', 'soc', 'targetSoc'];
+const COSTS = ['priceEur', 'expectedEur', 'until', 'baselineEur'];
+const HOUR = ['colour', 'offPeak', 'priceEur'];
 const CODES = {
     waiting: ['stale', 'day'],
     failsafe: ['stale', 'day', 'output', 'charger'],
-    peak: ['colour', 'colourKnown', 'offPeak', 'output', 'charger', 'soc'],
-    holdNoCharge: ['colour', 'colourKnown', 'offPeak', 'output', 'soc'],
-    holdEnough: [
-        'colour',
-        'colourKnown',
-        'offPeak',
-        'forecastKwh',
-        'useKwh',
-        'neededKwh',
-        'soc',
-        'targetSoc',
-    ],
-    charge: [
-        'colour',
-        'colourKnown',
-        'offPeak',
-        'forecastKwh',
-        'useKwh',
-        'neededKwh',
-        'soc',
-        'targetSoc',
-        'current',
-    ],
-    planCharge: [
-        'colour',
-        'colourKnown',
-        'offPeak',
-        'current',
-        'soc',
-        'targetSoc',
-        'by',
-        'priceEur',
-        'expectedEur',
-        'until',
-        'baselineEur',
-    ],
-    planBattery: [
-        'colour',
-        'colourKnown',
-        'offPeak',
-        'soc',
-        'priceEur',
-        'expectedEur',
-        'until',
-        'baselineEur',
-    ],
-    planGrid: [
-        'colour',
-        'colourKnown',
-        'offPeak',
-        'soc',
-        'priceEur',
-        'expectedEur',
-        'until',
-        'baselineEur',
-    ],
+    peak: [...DAY, 'output', 'charger', 'soc'],
+    holdNoCharge: [...DAY, 'output', 'soc'],
+    holdEnough: BALANCE,
+    charge: [...BALANCE, 'current'],
+    planCharge: [...DAY, 'current', 'soc', 'targetSoc', 'by', ...COSTS],
+    planBattery: [...DAY, 'soc', ...COSTS],
+    planGrid: [...DAY, 'soc', ...COSTS],
     rearm: ['soc'],
-    hourCharge: ['colour', 'offPeak', 'priceEur', 'chargeKwh', 'current'],
-    hourBattery: ['colour', 'offPeak', 'priceEur', 'batteryKwh', 'loadKwh'],
-    hourSun: ['colour', 'offPeak', 'priceEur'],
-    hourReserve: ['colour', 'offPeak', 'priceEur'],
-    hourGrid: ['colour', 'offPeak', 'priceEur'],
+    hourCharge: [...HOUR, 'chargeKwh', 'current'],
+    hourBattery: [...HOUR, 'batteryKwh', 'loadKwh'],
+    hourSun: HOUR,
+    hourReserve: HOUR,
+    hourGrid: HOUR,
 };
 
 // the digits each number is shown with (the arguments keep the numbers themselves)

@@ -249,7 +249,15 @@ describe('French everywhere a French user looks', function () {
 
     it('the demo dashboard has a French text for every label, title and word its flow shows', () => {
         const root = path.join(PKG, '..', 'demo');
-        const flows = JSON.parse(fs.readFileSync(path.join(root, 'flows.json'), 'utf8'));
+        // the main flow and the panels (demo/*-panel.json, e.g. Tempo) scripts/demo.js adds
+        const flows = [
+            'flows.json',
+            ...fs.readdirSync(root).filter((f) => f.endsWith('-panel.json')),
+        ].flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, f), 'utf8')));
+        assert.ok(
+            flows.some((n) => n.id === 'pi30-tempo-tab'),
+            'the Tempo panel',
+        );
         const fr = JSON.parse(fs.readFileSync(path.join(root, 'i18n', 'fr.json'), 'utf8'));
         const shown = {
             'ui-text': 'label',
@@ -280,6 +288,13 @@ describe('French everywhere a French user looks', function () {
             'the same words in English and French',
         );
         assert.ok(Object.keys(fr.text.modes).length >= 8, "the unit's modes");
+        // a panel tab's words (its PI30_TEXT) from tabText
+        const panels = flows.filter((n) => n.type === 'tab' && n.id !== 'pi30-demo-tab' && n.env);
+        assert.deepEqual(Object.keys(fr.tabText).sort(), panels.map((n) => n.id).sort());
+        for (const panel of panels) {
+            const en = JSON.parse(panel.env.find((e) => e.name === 'PI30_TEXT').value);
+            assert.deepEqual(Object.keys(fr.tabText[panel.id]).sort(), Object.keys(en).sort());
+        }
         assert.deepEqual(Object.keys(fr.settingNames).sort(), ['PCP', 'POP']);
     });
 
