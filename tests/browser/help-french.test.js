@@ -314,7 +314,7 @@ describe('node help rendered by the editor, and the editor in French', function 
             'tempo-panel-decision',
             /^(En attente de|Repli|HC avant un jour|HP d'un jour|L'onduleur est repassé) /,
         );
-        await text('tempo-panel-cost', /^-?\d+\.\d\d EUR jusqu'à \d\d:\d\d \(sans automatisme : /);
+        await text('tempo-panel-cost', /^-?\d+,\d\d EUR jusqu'à \d\d:\d\d \(sans automatisme : /);
         await text('tempo-panel-hour', /^(bleu|blanc|rouge) H[CP] \d,\d{4} EUR\/kWh : /);
         const tempoTitles = (
             await page.locator('.nrdb-ui-group h4, .nrdb-ui-group .v-card-title').allTextContents()
