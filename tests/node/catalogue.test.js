@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
 const { helper, load, inverterConfig } = require('./support/red');
-const { WorkerProcess, simUrl, waitFor, WORKER } = require('./support/worker');
+const { WorkerProcess, simUrl, waitFor, WORKER_BIN } = require('../../scripts/lib/stack');
 const {
     CatalogueIndex,
     SNAPSHOT_PATH,
@@ -21,7 +21,7 @@ describe('catalogue snapshot', function () {
         assert.deepEqual(Object.keys(snapshot.protocols).sort(), [...PROTOCOLS].sort());
         for (const protocol of PROTOCOLS) {
             const live = JSON.parse(
-                execFileSync(WORKER, ['commands', '--json', '--protocol', protocol], {
+                execFileSync(WORKER_BIN, ['commands', '--json', '--protocol', protocol], {
                     encoding: 'utf8',
                 }),
             );
@@ -38,7 +38,7 @@ describe('catalogue snapshot', function () {
             buildSnapshot,
             render,
         } = require('../../node-red-contrib-pi30/scripts/generate-catalogue');
-        assert.equal(render(buildSnapshot(WORKER)), fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
+        assert.equal(render(buildSnapshot(WORKER_BIN)), fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
     });
 
     it('resolves commands with arguments and expands flag fields as the decoder does', async () => {
@@ -230,7 +230,7 @@ describe('device profiles in the editor', function () {
                     .expect(200);
                 return r.body.health && r.body.health.profile === 'vmii';
             },
-            { what: 'the worker to identify the unit', interval: 200 },
+            { what: 'the worker to identify the unit', intervalMs: 200 },
         );
         // the health reply carried the profile: the node fetched the unit's own catalogue
         await waitFor(() => inv.liveCatalogue && inv.liveCatalogue.profile === 'vmii', {

@@ -5,7 +5,7 @@
 
 const assert = require('node:assert/strict');
 const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, freePort, simControl } = require('./support/worker');
+const { WorkerProcess, simUrl, freePort, simCall } = require('../../scripts/lib/stack');
 
 describe('no reply from the worker vs a silent inverter', function () {
     this.timeout(40000);
@@ -29,7 +29,7 @@ describe('no reply from the worker vs a silent inverter', function () {
     });
     afterEach(async () => {
         await helper.unload();
-        await simControl(control, 'set_faults', { clear: true });
+        await simCall(control, { op: 'set_faults', clear: true });
     });
 
     // the request timeout (1 s) is far shorter than the heartbeats' 15 s, so the connection
@@ -85,7 +85,7 @@ describe('no reply from the worker vs a silent inverter', function () {
         const err = collector(helper.getNode('err'));
         helper.getNode('n').receive({});
         await out.next();
-        await simControl(control, 'set_faults', { faults: { no_answer: 'always' } });
+        await simCall(control, { op: 'set_faults', faults: { no_answer: 'always' } });
         helper.getNode('n').receive({});
         const [caught] = await err.until(1, 10000);
         assert.equal(caught.error.code, 'TIMEOUT');

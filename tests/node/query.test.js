@@ -3,7 +3,7 @@
 
 const assert = require('node:assert/strict');
 const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, waitFor, sleep } = require('./support/worker');
+const { WorkerProcess, simUrl, waitFor, sleep } = require('../../scripts/lib/stack');
 const { CatalogueIndex } = require('../../node-red-contrib-pi30/lib/catalogue');
 
 describe('pi30-query', function () {

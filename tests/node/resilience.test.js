@@ -12,7 +12,7 @@ const {
     openFds,
     tcpConnectionsTo,
     childPids,
-} = require('./support/worker');
+} = require('../../scripts/lib/stack');
 const { WorkerClient } = require('../../node-red-contrib-pi30/lib/client');
 
 /** Log entries (Node-RED log spy) of a level whose text matches. */

@@ -3,7 +3,7 @@
 
 const assert = require('node:assert/strict');
 const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, freePort, simControl, sleep } = require('./support/worker');
+const { WorkerProcess, simUrl, freePort, simCall, sleep } = require('../../scripts/lib/stack');
 
 describe('pi30-set', function () {
     this.timeout(20000);
@@ -24,7 +24,7 @@ describe('pi30-set', function () {
     });
     afterEach(async () => {
         await helper.unload();
-        await simControl(control, 'ignore_writes', { enabled: false });
+        await simCall(control, { op: 'ignore_writes', enabled: false });
     });
 
     const setNode = (extra) => ({
@@ -106,7 +106,7 @@ describe('pi30-set', function () {
         const out = collector(helper.getNode('out'));
         const before = await setting('max_ac_charging_current');
         const other = before === 10 ? 20 : 10;
-        await simControl(control, 'ignore_writes', { enabled: true });
+        await simCall(control, { op: 'ignore_writes', enabled: true });
         helper.getNode('s').receive({ payload: other });
         const msg = await out.next();
         assert.equal(msg.payload.ok, true);
