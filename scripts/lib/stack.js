@@ -255,11 +255,13 @@ class WorkerProcess {
      * @param {string} [o.protocol] PI30 | PI30MAX
      * @param {number} [o.tcpPort] reuse a TCP port (restart on the same endpoint)
      * @param {string[]} [o.args] extra serve arguments
+     * @param {boolean} [o.control] give the simulator a control endpoint (`control`, for simCall)
      */
     constructor(o = {}) {
         this.o = { port: simUrl(), protocol: 'PI30MAX', args: [], ...o };
         this.proc = null;
         this.log = [];
+        this.control = null;
     }
 
     /** @param {{ready?: boolean}} [opts] ready: false = wait for its "listening" log line only
@@ -267,10 +269,15 @@ class WorkerProcess {
     async start(opts = {}) {
         this.tcpPort = this.o.tcpPort || this.tcpPort || (await freePort());
         this.endpoint = `tcp://127.0.0.1:${this.tcpPort}`;
+        let port = this.o.port;
+        if (this.o.control) {
+            this.control = this.control || `tcp://127.0.0.1:${await freePort()}`;
+            port += `&control=${this.control}`;
+        }
         const args = [
             'serve',
             '--port',
-            this.o.port,
+            port,
             '--bind',
             this.endpoint,
             '--protocol',

@@ -4,33 +4,13 @@
  * a silent inverter is the worker's own TIMEOUT. */
 
 const assert = require('node:assert/strict');
-const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, freePort, simCall } = require('../../scripts/lib/stack');
+const { helper, load, inverterConfig, collector, withWorker } = require('./support/red');
+const { simUrl, simCall } = require('../../scripts/lib/stack');
 
 describe('no reply from the worker vs a silent inverter', function () {
     this.timeout(40000);
-    let worker;
-    let control;
-
-    before(async () => {
-        control = `tcp://127.0.0.1:${await freePort()}`;
-        worker = await new WorkerProcess({
-            port: simUrl('pi30', `control=${control}`),
-            protocol: 'PI30',
-        }).start();
-        await helper.startServer();
-    });
-    after(async () => {
-        await helper.stopServer();
-        if (worker) {
-            process.kill(worker.pid, 'SIGCONT');
-            await worker.stop();
-        }
-    });
-    afterEach(async () => {
-        await helper.unload();
-        await simCall(control, { op: 'set_faults', clear: true });
-    });
+    const worker = withWorker({ port: simUrl('pi30'), protocol: 'PI30', control: true });
+    afterEach(() => simCall(worker.control, { op: 'set_faults', clear: true }));
 
     // the request timeout (1 s) is far shorter than the heartbeats' 15 s, so the connection
     // still looks alive when the request gives up: only the reply is missing
@@ -85,7 +65,7 @@ describe('no reply from the worker vs a silent inverter', function () {
         const err = collector(helper.getNode('err'));
         helper.getNode('n').receive({});
         await out.next();
-        await simCall(control, { op: 'set_faults', faults: { no_answer: 'always' } });
+        await simCall(worker.control, { op: 'set_faults', faults: { no_answer: 'always' } });
         helper.getNode('n').receive({});
         const [caught] = await err.until(1, 10000);
         assert.equal(caught.error.code, 'TIMEOUT');
