@@ -52,6 +52,9 @@ function usedKeys() {
             used.push([m[1], `${m[1]}.status.${m[2]}`, where]);
         for (const m of js.matchAll(/keyed\('\w+', '([\w-]+)', '([\w-]+)'\)/g))
             used.push([m[1], `${m[1]}.status.${m[2]}`, where]);
+        // a status key written out whole (the config node's no-inverter status)
+        for (const m of js.matchAll(/'(pi30-[a-z-]+)\.status\.([\w-]+)'/g))
+            used.push([m[1], `${m[1]}.status.${m[2]}`, where]);
         for (const m of js.matchAll(/(?<![\w.])t\('([a-z-]+)'\)/g)) {
             used.push(['pi30-inverter', `pi30-inverter.status.${m[1]}`, where]);
         }
