@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
-const { helper, load, inverterConfig } = require('./support/red');
+const { helper, load, inverterConfig, withWorker } = require('./support/red');
 const { WorkerProcess, simUrl, waitFor, WORKER_BIN } = require('../../scripts/lib/stack');
 const {
     CatalogueIndex,
@@ -82,17 +82,7 @@ describe('catalogue snapshot', function () {
 
 describe('editor endpoints', function () {
     this.timeout(20000);
-    let worker;
-
-    before(async () => {
-        worker = await new WorkerProcess({ port: simUrl('pi30max'), protocol: 'PI30MAX' }).start();
-        await helper.startServer();
-    });
-    after(async () => {
-        await helper.stopServer();
-        if (worker) await worker.stop();
-    });
-    afterEach(() => helper.unload());
+    const worker = withWorker({ port: simUrl('pi30max'), protocol: 'PI30MAX' });
 
     it("GET /pi30/catalogue: the live worker's catalogue, else the snapshot", async () => {
         await load([inverterConfig(worker.endpoint, { protocol: 'PI30' })]);
@@ -204,18 +194,8 @@ describe('editor endpoints', function () {
 
 describe('device profiles in the editor', function () {
     this.timeout(30000);
-    let worker;
-
-    before(async () => {
-        // a VM II unit: the worker identifies it (--protocol auto); its codes differ
-        worker = await new WorkerProcess({ port: simUrl('vmii'), protocol: 'auto' }).start();
-        await helper.startServer();
-    });
-    after(async () => {
-        await helper.stopServer();
-        if (worker) await worker.stop();
-    });
-    afterEach(() => helper.unload());
+    // a VM II unit: the worker identifies it (--protocol auto); its codes differ
+    const worker = withWorker({ port: simUrl('vmii'), protocol: 'auto' });
 
     it('Check connection shows the profile and why; the dropdowns offer the unit’s own codes', async () => {
         await load([inverterConfig(worker.endpoint, { protocol: 'auto' })]);
