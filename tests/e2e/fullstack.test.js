@@ -9,7 +9,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const h = require('./harness');
+const h = require('../../scripts/lib/stack');
 
 const TAB = 'fullstack';
 const AUDIT = path.join(h.ARTIFACTS, 'fullstack-audit.jsonl');
