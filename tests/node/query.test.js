@@ -113,7 +113,9 @@ describe('pi30-query', function () {
         // one at start, then on whole seconds on the clock: the last two are 1 s apart
         assert.ok(elapsed >= 2000, `4 polls (one at start, then every second) took ${elapsed} ms`);
         for (const m of msgs) assert.equal(m.topic, 'QMOD');
-        assert.equal(helper.getNode('q').polls.skipped, 0);
+        // the first whole second may come while the deploy-time reading still runs (a deploy
+        // just before it, a loaded machine): that one tick is skipped, never more
+        assert.ok(helper.getNode('q').polls.skipped <= 1, `${helper.getNode('q').polls.skipped}`);
     });
 
     it('skips a poll while the previous one still runs (never stacks)', async () => {
