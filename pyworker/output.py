@@ -13,7 +13,10 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from .errors import Pi30Error
 
 FORMATS = ("table", "json")
 # envelope keys of the worker's replies: not readings
@@ -29,6 +32,16 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="table (default on a terminal) or json (default when piped)",
     )
+
+
+def print_json(obj: Any) -> None:
+    """One JSON document on one line of stdout, flushed (programs read it line by line)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+def error_json(exc: Pi30Error) -> dict[str, Any]:
+    return {"error": exc.to_dict()}
 
 
 def chosen_format(requested: str | None, stream: TextIO | None = None) -> str:

@@ -18,9 +18,8 @@ from pyworker.sim import SimConfig, Simulator
 
 
 @pytest.fixture
-def make_unit() -> Iterator[Callable[..., Unit]]:
+def make_unit() -> Callable[..., Unit]:
     """A simulator on a stopped clock (moved by step()), no pacing, no latency, seed 1."""
-    made: list[Simulator] = []
 
     def make(**options: Any) -> Unit:
         config: dict[str, Any] = {
@@ -31,13 +30,9 @@ def make_unit() -> Iterator[Callable[..., Unit]]:
             "latency_ms": 0.0,
         }
         config.update(options)
-        sim = Simulator(SimConfig(**config))
-        made.append(sim)
-        return Unit(sim)
+        return Unit(Simulator(SimConfig(**config)))
 
-    yield make
-    for sim in made:
-        sim.close()
+    return make
 
 
 @pytest.fixture
