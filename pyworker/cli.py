@@ -58,6 +58,7 @@ def _protocol_and_profile(args: argparse.Namespace) -> tuple[str, str | None]:
 
 
 def _cmd_commands(args: argparse.Namespace) -> int:
+    """list the command catalogue"""
     catalogue = catalogue_for(*_protocol_and_profile(args))
     if args.json:
         print_json(catalogue.to_dict())
@@ -80,6 +81,12 @@ def _cmd_commands(args: argparse.Namespace) -> int:
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
+    """print a request frame as hex
+
+    Print the request frame as lowercase hex. Queries whose argument is part of the name are given
+    whole (QPGS1, QED20260101); setters take the value apart (encode POP 02, encode PBCV 44.0,
+    encode POP 'SBU first').
+    """
     protocol, profile = _protocol_and_profile(args)
     try:
         frame = encode(
@@ -105,6 +112,11 @@ def parse_hex(text: str) -> bytes:
 
 
 def _cmd_decode(args: argparse.Namespace) -> int:
+    """decode an answer frame given as hex
+
+    Decode an inverter answer. Exit 0 and print {command, data, units}; on a protocol failure exit 1
+    and print {error: {code, message}}.
+    """
     try:
         frame = parse_hex(args.hex)
     except ValueError:
@@ -142,19 +154,11 @@ def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND", required=True)
 
-    p = add_command(sub, "commands", _cmd_commands, help="list the command catalogue")
+    p = add_command(sub, "commands", _cmd_commands)
     _add_protocol_and_profile(p)
     p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
 
-    p = add_command(
-        sub,
-        "encode",
-        _cmd_encode,
-        help="print a request frame as hex",
-        description="Print the request frame as lowercase hex. Queries whose argument is part "
-        "of the name are given whole (QPGS1, QED20260101); setters take the value apart "
-        "(encode POP 02, encode PBCV 44.0, encode POP 'SBU first').",
-    )
+    p = add_command(sub, "encode", _cmd_encode)
     p.add_argument("command", metavar="COMMAND", help="a catalogued command (QPIGS, QPGS1, POP...)")
     p.add_argument(
         "value",
@@ -166,14 +170,7 @@ def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
     _add_protocol_and_profile(p)
     add_no_adjust_zero_option(p)
 
-    p = add_command(
-        sub,
-        "decode",
-        _cmd_decode,
-        help="decode an answer frame given as hex",
-        description="Decode an inverter answer. Exit 0 and print {command, data, units}; on a "
-        "protocol failure exit 1 and print {error: {code, message}}.",
-    )
+    p = add_command(sub, "decode", _cmd_decode)
     p.add_argument(
         "command",
         metavar="COMMAND",

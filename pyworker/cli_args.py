@@ -8,6 +8,7 @@ root CLI and the packages' sub-commands all import it and never each other.
 from __future__ import annotations
 
 import argparse
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -19,12 +20,12 @@ Run = Callable[[argparse.Namespace], int]
 PORT_HELP = "/dev/ttyUSB0, COM3, /dev/hidraw0, socket://host:8899, rfc2217://host:port, sim://..."
 
 
-def add_command(
-    subparsers: Any, name: str, run: Run, *, help: str, description: str | None = None
-) -> argparse.ArgumentParser:
-    """A sub-command ``name`` whose parsed arguments go to ``run``."""
+def add_command(subparsers: Any, name: str, run: Run) -> argparse.ArgumentParser:
+    """A sub-command ``name`` whose parsed arguments go to ``run``. Its docstring is its help:
+    the first paragraph the one-line summary, the rest the description of ``NAME --help``."""
+    summary, _, rest = inspect.cleandoc(run.__doc__ or "").partition("\n\n")
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        name, help=help, description=description
+        name, help=" ".join(summary.split()) or None, description=" ".join(rest.split()) or None
     )
     parser.set_defaults(func=run)
     return parser

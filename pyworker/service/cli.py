@@ -26,15 +26,7 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 def register(subparsers: Any) -> None:
     from .server import DEFAULT_BIND
 
-    p = add_command(
-        subparsers,
-        "serve",
-        _cmd_serve,
-        help="own the inverter port and serve it over ZeroMQ",
-        description="Bind a ZeroMQ ROUTER (wire protocol v1, docs/protocol.md) and serve the "
-        "inverter on --port. Loopback and ipc:// binds are open to local users; any other "
-        "TCP bind needs CURVE (--curve-secret-key and --curve-clients) or --insecure.",
-    )
+    p = add_command(subparsers, "serve", _cmd_serve)
     add_port_option(p)
     p.add_argument(
         "--bind",
@@ -111,14 +103,7 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--log-level", default="info", choices=LOG_LEVELS)
 
-    p = add_command(
-        subparsers,
-        "request",
-        _cmd_request,
-        help="send one request to a running worker and print the reply",
-        description="Exit 0 when the reply is ok, 1 when it is an error reply, 2 when no "
-        "reply came (worker not running, wrong endpoint, or a CURVE key it does not accept).",
-    )
+    p = add_command(subparsers, "request", _cmd_request)
     p.add_argument("op", choices=("query", "set", "catalogue", "health"))
     p.add_argument("command", nargs="?", help="QPIGS, QPGS1, POP, MUCHGC, PE...")
     p.add_argument(
@@ -149,14 +134,7 @@ def register(subparsers: Any) -> None:
     )
     add_format_option(p)
 
-    p = add_command(
-        subparsers,
-        "keygen",
-        _cmd_keygen,
-        help="write a CURVE key pair (NAME.key, NAME.key_secret)",
-        description="Write NAME.key (public: copy it to the other side) and NAME.key_secret "
-        "(keep it private) into DIR, as zmq certificate files.",
-    )
+    p = add_command(subparsers, "keygen", _cmd_keygen)
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--name", default="worker")
 
@@ -170,6 +148,12 @@ def setup_logging(level: str) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    """own the inverter port and serve it over ZeroMQ
+
+    Bind a ZeroMQ ROUTER (wire protocol v1, docs/protocol.md) and serve the inverter on --port.
+    Loopback and ipc:// binds are open to local users; any other TCP bind needs CURVE
+    (--curve-secret-key and --curve-clients) or --insecure.
+    """
     from .server import DEFAULT_BIND, ServiceConfig, WorkerService
 
     setup_logging(args.log_level)
@@ -212,6 +196,11 @@ def _request_value(text: str | None) -> Any:
 
 
 def _cmd_request(args: argparse.Namespace) -> int:
+    """send one request to a running worker and print the reply
+
+    Exit 0 when the reply is ok, 1 when it is an error reply, 2 when no reply came (worker not
+    running, wrong endpoint, or a CURVE key it does not accept).
+    """
     from .client import NoReplyError, WorkerClient
     from .security import SecurityError
 
@@ -268,6 +257,11 @@ def _cmd_request(args: argparse.Namespace) -> int:
 
 
 def _cmd_keygen(args: argparse.Namespace) -> int:
+    """write a CURVE key pair (NAME.key, NAME.key_secret)
+
+    Write NAME.key (public: copy it to the other side) and NAME.key_secret (keep it private) into
+    DIR, as zmq certificate files.
+    """
     from .security import SecurityError, keygen, load_public_key
 
     try:

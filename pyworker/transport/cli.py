@@ -6,14 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli_args import (
-    add_baud_option,
-    add_command,
-    add_no_adjust_zero_option,
-    add_port_option,
-    add_profile_option,
-    add_protocol_option,
-)
+from .. import cli_args
 from ..errors import InvalidRequestError, Pi30Error, RequestError
 from ..output import add_format_option, chosen_format, error_json, print_json, rows_table
 from ..protocol import command_text, decode, encode_raw
@@ -23,23 +16,12 @@ from .ports import list_ports
 
 
 def register(subparsers: Any) -> None:
-    p = add_command(
-        subparsers,
-        "query",
-        run_query,
-        help="send one command to an inverter and print the decoded answer",
-        description="Send one query (query QPIGS --port /dev/ttyUSB0) or setter (query POP "
-        "'SBU first' --port ...) and print the answer as JSON. Exit 0 with {command, data, "
-        "units} (setters: {command, sent, data}); exit 1 with {error: {code, message}} when the "
-        "unit or the port fails (CRC, NAK, UNSUPPORTED, WRONG_PROTOCOL, MALFORMED, TIMEOUT, "
-        "PORT_UNAVAILABLE); exit 2 when the request itself is invalid (nothing is sent). "
-        "Do not run it on a port a worker already owns.",
-    )
+    p = cli_args.add_command(subparsers, "query", run_query)
     p.add_argument("command", help="QPIGS, QPGS1, QED20260101, POP, PBCV...")
     p.add_argument("value", nargs="?", default=None, help="setter value (02, 'SBU first', 44.0)")
-    add_port_option(p)
-    add_protocol_option(p, default="PI30", help="protocol variant (default PI30)")
-    add_profile_option(
+    cli_args.add_port_option(p)
+    cli_args.add_protocol_option(p, default="PI30", help="protocol variant (default PI30)")
+    cli_args.add_profile_option(
         p, help="the unit's device profile: its codes and layouts (see `pi30-worker profiles`)"
     )
     p.add_argument(
@@ -48,19 +30,11 @@ def register(subparsers: Any) -> None:
         default=None,
         help="overall deadline in seconds (default: sized from the answer length at the baud)",
     )
-    add_baud_option(p)
-    add_no_adjust_zero_option(p)
+    cli_args.add_baud_option(p)
+    cli_args.add_no_adjust_zero_option(p)
     add_format_option(p)
 
-    p = add_command(
-        subparsers,
-        "ports",
-        run_ports,
-        help="list the serial ports and inverter USB HID devices of this machine",
-        description="List what --port can open here: serial ports (pyserial's listing, with "
-        "USB vendor:product ids and what the adapter is) and the inverter's own USB port, "
-        "which appears as a HID device (0665:5161) at /dev/hidrawN, not as a serial port.",
-    )
+    p = cli_args.add_command(subparsers, "ports", run_ports)
     add_format_option(p)
 
 
@@ -102,6 +76,14 @@ def query(
 
 
 def run_query(args: argparse.Namespace) -> int:
+    """send one command to an inverter and print the decoded answer
+
+    Send one query (query QPIGS --port /dev/ttyUSB0) or setter (query POP 'SBU first' --port ...)
+    and print the answer as JSON. Exit 0 with {command, data, units} (setters: {command, sent,
+    data}); exit 1 with {error: {code, message}} when the unit or the port fails (CRC, NAK,
+    UNSUPPORTED, WRONG_PROTOCOL, MALFORMED, TIMEOUT, PORT_UNAVAILABLE); exit 2 when the request
+    itself is invalid (nothing is sent). Do not run it on a port a worker already owns.
+    """
     try:
         result = query(
             args.port,
@@ -124,6 +106,12 @@ def run_query(args: argparse.Namespace) -> int:
 
 
 def run_ports(args: argparse.Namespace) -> int:
+    """list the serial ports and inverter USB HID devices of this machine
+
+    List what --port can open here: serial ports (pyserial's listing, with USB vendor:product ids
+    and what the adapter is) and the inverter's own USB port, which appears as a HID device
+    (0665:5161) at /dev/hidrawN, not as a serial port.
+    """
     ports = list_ports()
     if chosen_format(args.format) == "json":
         print_json([port.to_dict() for port in ports])
