@@ -56,7 +56,7 @@ def register(sub: Any) -> None:
     p.add_argument("--soc", type=float, **_from_table("soc"))
     p.add_argument("--weather", type=float, **_from_table("weather"))
     p.add_argument("--load-w", type=float, **_from_table("load_w"))
-    p.add_argument("--lat", dest="latitude", type=float, **_from_table("lat"))
+    p.add_argument("--lat", dest="latitude", metavar="LAT", type=float, **_from_table("lat"))
 
 
 def run(args: argparse.Namespace) -> int:
