@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: test-python test-node test-e2e test-browser test-bench test-ha
+test: lint-js test-python test-node test-e2e test-browser test-bench test-ha
 
 test-python: $(STAMP)
 	$(PY) -m ruff check pyworker tests/python scripts/tempo_season_chart.py
@@ -122,10 +122,17 @@ test-bench: $(STAMP) $(NODE_STAMP)
 	$(MAKE) --no-print-directory bench QUICK=1
 	$(PY) -m bench.report --check test-artifacts/bench-quick.json
 
-lint: $(STAMP)
+lint: $(STAMP) lint-js
 	$(PY) -m ruff format --check pyworker tests/python scripts/tempo_season_chart.py
 	$(PY) -m ruff check pyworker tests/python
 	$(PY) -m mypy
+
+# JavaScript: ESLint (recommended rules, ruff's line length) and Prettier's layout, every .js
+# file and the editor code in each node's .html (eslint.config.js, .prettierrc.json)
+.PHONY: lint-js
+lint-js: $(NODE_STAMP)
+	node_modules/.bin/eslint .
+	node_modules/.bin/prettier --check --log-level warn .
 
 # make tempo-season: the Tempo season 2022-23 replayed hour by hour per strategy (no automation,
 # rule planner, optimiser with forecast errors, perfect foresight) on the real colours and a real

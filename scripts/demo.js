@@ -43,7 +43,8 @@ function options(argv) {
         },
     });
     const protocol = values.protocol.toUpperCase();
-    if (!['PI30', 'PI30MAX'].includes(protocol)) throw new Error(`--protocol must be PI30 or PI30MAX, not ${values.protocol}`);
+    if (!['PI30', 'PI30MAX'].includes(protocol))
+        throw new Error(`--protocol must be PI30 or PI30MAX, not ${values.protocol}`);
     const dir = path.resolve(values.dir);
     const lang = values.lang.toLowerCase();
     if (lang !== 'en' && !fs.existsSync(path.join(I18N_DIR, `${lang}.json`))) {
@@ -72,7 +73,9 @@ function options(argv) {
 function simUrl(protocol, values) {
     const today = new Date();
     const pad = (n) => String(n).padStart(2, '0');
-    const start = values.start || `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}T10:00`;
+    const start =
+        values.start ||
+        `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}T10:00`;
     const query = new URLSearchParams({
         model: protocol === 'PI30MAX' ? 'pi30max' : 'pi30',
         pacing: '1',
@@ -97,7 +100,9 @@ function startTime(pid) {
 }
 
 function alive(proc) {
-    return !!proc && !!proc.pid && startTime(proc.pid) !== null && startTime(proc.pid) === proc.start;
+    return (
+        !!proc && !!proc.pid && startTime(proc.pid) !== null && startTime(proc.pid) === proc.start
+    );
 }
 
 function readLock(file) {
@@ -134,7 +139,12 @@ async function takeLock(opts) {
     fs.mkdirSync(opts.dir, { recursive: true });
     for (let attempt = 0; attempt < 3; attempt++) {
         const me = { pid: process.pid, start: startTime(process.pid) };
-        const content = JSON.stringify({ supervisor: me, children: {}, ui: `http://127.0.0.1:${opts.uiPort}`, port: opts.port });
+        const content = JSON.stringify({
+            supervisor: me,
+            children: {},
+            ui: `http://127.0.0.1:${opts.uiPort}`,
+            port: opts.port,
+        });
         try {
             fs.writeFileSync(opts.lockFile, content, { flag: 'wx' });
             return;
@@ -152,7 +162,9 @@ async function takeLock(opts) {
         }
         for (const [name, proc] of Object.entries((lock && lock.children) || {})) {
             if (alive(proc)) {
-                console.log(`stopping the ${name} (pid ${proc.pid}) left by a demo that did not shut down`);
+                console.log(
+                    `stopping the ${name} (pid ${proc.pid}) left by a demo that did not shut down`,
+                );
                 await stopPid(proc);
             }
         }
@@ -165,14 +177,16 @@ function recordChildren(opts, children) {
     const lock = readLock(opts.lockFile) || {};
     lock.children = {};
     for (const [name, child] of Object.entries(children)) {
-        if (child && child.pid) lock.children[name] = { pid: child.pid, start: startTime(child.pid) };
+        if (child && child.pid)
+            lock.children[name] = { pid: child.pid, start: startTime(child.pid) };
     }
     fs.writeFileSync(opts.lockFile, JSON.stringify(lock));
 }
 
 function releaseLock(opts) {
     const lock = readLock(opts.lockFile);
-    if (lock && lock.supervisor && lock.supervisor.pid === process.pid) fs.rmSync(opts.lockFile, { force: true });
+    if (lock && lock.supervisor && lock.supervisor.pid === process.pid)
+        fs.rmSync(opts.lockFile, { force: true });
 }
 
 /** `--stop` (make demo-stop): ask a running demo's supervisor to stop, wait until it has. */
@@ -210,9 +224,16 @@ function portInUse(port) {
  */
 function withPanels(flows) {
     const first = (type) => (flows.find((n) => n.type === type) || {}).id;
-    const refs = { ui: first('ui-base'), theme: first('ui-theme'), inverter: first('pi30-inverter') };
+    const refs = {
+        ui: first('ui-base'),
+        theme: first('ui-theme'),
+        inverter: first('pi30-inverter'),
+    };
     const dir = path.dirname(FLOW_FILE);
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('-panel.json')).sort()) {
+    for (const file of fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('-panel.json'))
+        .sort()) {
         for (const node of JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))) {
             if (node.type === 'ui-page') Object.assign(node, { ui: refs.ui, theme: refs.theme });
             if (node.inverter) node.inverter = refs.inverter;
@@ -226,20 +247,35 @@ function withPanels(flows) {
 async function demoFlow(opts) {
     const flows = withPanels(JSON.parse(fs.readFileSync(FLOW_FILE, 'utf8')));
     const reply = await h.zmqCall(opts.workerBind, { op: 'catalogue' });
-    if (!reply.ok) throw new Error(`the worker's catalogue: ${reply.error.code}: ${reply.error.message}`);
+    if (!reply.ok)
+        throw new Error(`the worker's catalogue: ${reply.error.code}: ${reply.error.message}`);
     const choices = (name) => {
         const cmd = reply.catalogue.commands.find((c) => c.name === name);
-        return Object.values(cmd.arg.choices).map((label) => ({ label, value: label, type: 'str' }));
+        return Object.values(cmd.arg.choices).map((label) => ({
+            label,
+            value: label,
+            type: 'str',
+        }));
     };
     // a classic PI30 unit has no QPIGS2 (PV2): leave out the queries its catalogue lacks
     const known = new Set(reply.catalogue.commands.map((c) => c.name));
-    const dropped = new Set(flows.filter((n) => n.type === 'pi30-query' && n.command && !known.has(n.command)).map((n) => n.id));
+    const dropped = new Set(
+        flows
+            .filter((n) => n.type === 'pi30-query' && n.command && !known.has(n.command))
+            .map((n) => n.id),
+    );
     const kept = flows.filter((n) => !dropped.has(n.id));
     for (const node of kept) {
         if (node.wires) node.wires = node.wires.map((out) => out.filter((id) => !dropped.has(id)));
-        if (node.type === 'pi30-inverter') Object.assign(node, { endpoint: opts.workerBind, protocol: opts.protocol });
-        if (node.type === 'ui-dropdown' && (node.topic === 'POP' || node.topic === 'PCP')) node.options = choices(node.topic);
-        if (node.id === 'pi30-demo-tab') node.env = [...node.env.filter((e) => e.name === 'PI30_TEXT'), ...catalogueEnv(reply.catalogue, opts.lang)];
+        if (node.type === 'pi30-inverter')
+            Object.assign(node, { endpoint: opts.workerBind, protocol: opts.protocol });
+        if (node.type === 'ui-dropdown' && (node.topic === 'POP' || node.topic === 'PCP'))
+            node.options = choices(node.topic);
+        if (node.id === 'pi30-demo-tab')
+            node.env = [
+                ...node.env.filter((e) => e.name === 'PI30_TEXT'),
+                ...catalogueEnv(reply.catalogue, opts.lang),
+            ];
     }
     translate(kept, opts.lang);
     return kept;
@@ -253,7 +289,8 @@ async function demoFlow(opts) {
  */
 function catalogueEnv(catalogue, lang) {
     const byName = new Map(catalogue.commands.map((c) => [c.name, c]));
-    const fieldLabels = (name) => Object.fromEntries(((byName.get(name) || {}).fields || []).map((f) => [f.key, f.label]));
+    const fieldLabels = (name) =>
+        Object.fromEntries(((byName.get(name) || {}).fields || []).map((f) => [f.key, f.label]));
     const qpiri = fieldLabels('QPIRI');
     const settingNames = {};
     for (const name of ['POP', 'PCP']) {
@@ -261,9 +298,20 @@ function catalogueEnv(catalogue, lang) {
         if (cmd && cmd.readback) settingNames[name] = qpiri[cmd.readback.field] || name;
     }
     return [
-        { name: 'PI30_LABELS', type: 'json', value: JSON.stringify({ ...fieldLabels('QPIWS'), ...(catalogue[`labels_${lang}`] || {}) }) },
+        {
+            name: 'PI30_LABELS',
+            type: 'json',
+            value: JSON.stringify({
+                ...fieldLabels('QPIWS'),
+                ...(catalogue[`labels_${lang}`] || {}),
+            }),
+        },
         { name: 'PI30_SETTING_NAMES', type: 'json', value: JSON.stringify(settingNames) },
-        { name: 'PI30_DAY_COUNTERS', type: 'bool', value: String(byName.has('QED') && byName.has('QLD')) },
+        {
+            name: 'PI30_DAY_COUNTERS',
+            type: 'bool',
+            value: String(byName.has('QED') && byName.has('QLD')),
+        },
     ];
 }
 
@@ -278,8 +326,10 @@ function translate(flows, lang) {
         if (dict.nodes[node.id]) Object.assign(node, dict.nodes[node.id]);
         if (node.id !== 'pi30-demo-tab') continue;
         for (const entry of node.env) {
-            if (entry.name === 'PI30_TEXT') entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.text });
-            if (entry.name === 'PI30_SETTING_NAMES') entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.settingNames });
+            if (entry.name === 'PI30_TEXT')
+                entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.text });
+            if (entry.name === 'PI30_SETTING_NAMES')
+                entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.settingNames });
         }
     }
 }
@@ -289,7 +339,10 @@ const logSizesAtStart = {};
 /** The last lines a log got during this run (the logs are appended to across runs). */
 function tail(file, lines = 15) {
     try {
-        const text = fs.readFileSync(file).subarray(logSizesAtStart[file] || 0).toString('utf8');
+        const text = fs
+            .readFileSync(file)
+            .subarray(logSizesAtStart[file] || 0)
+            .toString('utf8');
         return text.trimEnd().split('\n').slice(-lines).join('\n');
     } catch {
         return '';
@@ -311,8 +364,11 @@ function followAudit(file) {
         for (const line of buffer.toString('utf8').split('\n').filter(Boolean)) {
             try {
                 const a = JSON.parse(line);
-                console.log(`[audit] ${a.command} ${JSON.stringify(a.value)} -> ${a.sent || 'nothing sent'}: ${a.outcome}` +
-                    (a.verified === true ? ', verified' : '') + (a.message ? ` (${a.message})` : ''));
+                console.log(
+                    `[audit] ${a.command} ${JSON.stringify(a.value)} -> ${a.sent || 'nothing sent'}: ${a.outcome}` +
+                        (a.verified === true ? ', verified' : '') +
+                        (a.message ? ` (${a.message})` : ''),
+                );
             } catch {
                 /* a partial line: printed whole next time */
             }
@@ -359,46 +415,72 @@ async function main() {
 
     try {
         if (await portInUse(opts.uiPort)) {
-            throw new Error(`127.0.0.1:${opts.uiPort} is in use (another Node-RED?): stop it or choose --ui-port`);
+            throw new Error(
+                `127.0.0.1:${opts.uiPort} is in use (another Node-RED?): stop it or choose --ui-port`,
+            );
         }
         const bindPort = Number((/:(\d+)$/.exec(opts.workerBind) || [])[1]);
         if (bindPort && (await portInUse(bindPort))) {
-            throw new Error(`${opts.workerBind} is in use (a pi30-worker already running?): stop it or choose --worker-bind`);
+            throw new Error(
+                `${opts.workerBind} is in use (a pi30-worker already running?): stop it or choose --worker-bind`,
+            );
         }
         if (opts.install) {
-            console.log(`installing Node-RED, the dashboard and node-red-contrib-pi30 into ${opts.dir} ...`);
+            console.log(
+                `installing Node-RED, the dashboard and node-red-contrib-pi30 into ${opts.dir} ...`,
+            );
             h.prepareUserDir(opts.dir, { extra: [NODE_RED, DASHBOARD] });
         }
-        h.addModulePath(opts.dir); // zeromq and msgpack for the harness come from the demo's own install
+        // zeromq and msgpack for the harness come from the demo's own install
+        h.addModulePath(opts.dir);
 
-        console.log(`starting pi30-worker on ${opts.realPort || `the simulator (${opts.protocol}, paced at 2400 baud)`} ...`);
-        const detached = { logDir: opts.logDir, detached: true }; // Ctrl-C reaches us only: we stop them in order
+        console.log(
+            `starting pi30-worker on ${opts.realPort || `the simulator (${opts.protocol}, paced at 2400 baud)`} ...`,
+        );
+        // Ctrl-C reaches us only: we stop them in order
+        const detached = { logDir: opts.logDir, detached: true };
         const worker = await h.startWorker({
-            name: 'worker', port: opts.port, protocol: opts.protocol, endpoint: opts.workerBind,
+            name: 'worker',
+            port: opts.port,
+            protocol: opts.protocol,
+            endpoint: opts.workerBind,
             args: ['--audit-log', path.join(opts.dir, 'audit.jsonl')],
-            waitConnected: !opts.realPort, spawnOptions: detached,
+            waitConnected: !opts.realPort,
+            spawnOptions: detached,
         });
         children.worker = worker.child;
         recordChildren(opts, { worker: children.worker });
 
         const flows = await demoFlow(opts);
         const flowFile = path.join(opts.dir, 'flows.json');
-        if (fs.existsSync(flowFile) && fs.readFileSync(flowFile, 'utf8') !== JSON.stringify(flows)) {
+        if (
+            fs.existsSync(flowFile) &&
+            fs.readFileSync(flowFile, 'utf8') !== JSON.stringify(flows)
+        ) {
             fs.copyFileSync(flowFile, path.join(opts.dir, 'flows.previous.json'));
         }
         console.log('starting Node-RED ...');
         const red = await h.startNodeRed({
-            name: 'node-red', userDir: opts.dir, port: opts.uiPort, flows,
-            redJs: require.resolve('node-red/red.js', { paths: [opts.dir] }), spawnOptions: detached,
+            name: 'node-red',
+            userDir: opts.dir,
+            port: opts.uiPort,
+            flows,
+            redJs: require.resolve('node-red/red.js', { paths: [opts.dir] }),
+            spawnOptions: detached,
         });
         children.nodeRed = red.child;
         recordChildren(opts, children);
-        await h.waitFor(async () => (await fetch(`${red.url}/dashboard`)).ok, { what: 'the dashboard', timeoutMs: 30000 });
+        await h.waitFor(async () => (await fetch(`${red.url}/dashboard`)).ok, {
+            what: 'the dashboard',
+            timeoutMs: 30000,
+        });
 
         for (const [name, child] of Object.entries(children)) {
             child.exited.then(({ code, signal }) => {
                 if (stopping) return;
-                console.error(`\nthe ${name} stopped unexpectedly (${signal || `exit ${code}`}); its log ends with:\n${tail(child.logFile)}`);
+                console.error(
+                    `\nthe ${name} stopped unexpectedly (${signal || `exit ${code}`}); its log ends with:\n${tail(child.logFile)}`,
+                );
                 shutdown(1);
             });
         }

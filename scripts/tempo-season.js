@@ -20,7 +20,13 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { spawn } = require('node:child_process');
 const { TempoPlanner, OUTPUT, CHARGER } = require('../node-red-contrib-pi30/lib/tempo-planner');
-const { HOUR, momentOfInstant, instantOfWall, isoDay, inWindow } = require('../node-red-contrib-pi30/lib/tempo-time');
+const {
+    HOUR,
+    momentOfInstant,
+    instantOfWall,
+    isoDay,
+    inWindow,
+} = require('../node-red-contrib-pi30/lib/tempo-time');
 const { hourPrice } = require('../node-red-contrib-pi30/lib/tempo-hourly');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -36,11 +42,20 @@ const LABELS = {
 // the setup the season is priced for
 const SITE = { latitude: 46.5, longitude: 2.5, pvPeakW: 5000, capacityKwh: 10, batteryVoltage: 48 };
 const PLANNER = {
-    capacityKwh: SITE.capacityKwh, batteryVoltage: SITE.batteryVoltage, reserveSoc: 20, maxSoc: 95,
-    maxGridCurrent: 30, latitude: SITE.latitude, longitude: SITE.longitude, timeZone: ZONE,
-    startupGraceMinutes: 0, minIntervalMinutes: 30, staleMinutes: { colour: 180, forecast: 180, soc: 90, hc: 30 },
+    capacityKwh: SITE.capacityKwh,
+    batteryVoltage: SITE.batteryVoltage,
+    reserveSoc: 20,
+    maxSoc: 95,
+    maxGridCurrent: 30,
+    latitude: SITE.latitude,
+    longitude: SITE.longitude,
+    timeZone: ZONE,
+    startupGraceMinutes: 0,
+    minIntervalMinutes: 30,
+    staleMinutes: { colour: 180, forecast: 180, soc: 90, hc: 30 },
     // the simulator's battery is lossless: the plan is told so; wear is still priced
-    roundTripEfficiency: 1, wearEurPerKwh: 0.02,
+    roundTripEfficiency: 1,
+    wearEurPerKwh: 0.02,
 };
 // forecast errors: log-normal factor on the day's sun, wider the day before
 const SIGMA_TOMORROW = 0.35;
@@ -51,14 +66,25 @@ const SIGMA_TODAY = 0.15;
  * else two levels up (a git worktree inside a checkout's parent).
  */
 function sharedData() {
-    const candidates = [process.env.PI30_SHARED_DATA, path.resolve(ROOT, '..', 'shared', 'data'), path.resolve(ROOT, '..', '..', 'shared', 'data')];
-    return candidates.find((d) => d && fs.existsSync(path.join(d, 'tempo-calendar-2014-2023.csv'))) || candidates[1];
+    const candidates = [
+        process.env.PI30_SHARED_DATA,
+        path.resolve(ROOT, '..', 'shared', 'data'),
+        path.resolve(ROOT, '..', '..', 'shared', 'data'),
+    ];
+    return (
+        candidates.find((d) => d && fs.existsSync(path.join(d, 'tempo-calendar-2014-2023.csv'))) ||
+        candidates[1]
+    );
 }
 
 function args(argv) {
     const out = {
-        from: '2022-11-01', to: '2023-04-01', data: sharedData(),
-        out: path.join(ROOT, 'test-artifacts', 'tempo-season'), strategies: STRATEGIES.join(','), seed: 2022,
+        from: '2022-11-01',
+        to: '2023-04-01',
+        data: sharedData(),
+        out: path.join(ROOT, 'test-artifacts', 'tempo-season'),
+        strategies: STRATEGIES.join(','),
+        seed: 2022,
     };
     for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
     out.strategies = String(out.strategies).split(',');
@@ -87,7 +113,11 @@ function normal(seed, index) {
 class Plant {
     constructor() {
         const python = path.join(ROOT, '.venv', 'bin', 'python');
-        this.child = spawn(fs.existsSync(python) ? python : 'python3', ['-m', 'pyworker.sim.season'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+        this.child = spawn(
+            fs.existsSync(python) ? python : 'python3',
+            ['-m', 'pyworker.sim.season'],
+            { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+        );
         this.lines = readline.createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
     }
 
@@ -109,37 +139,72 @@ const CODES = {
     POP: { [OUTPUT.utility]: 0, [OUTPUT.solar]: 1, [OUTPUT.sbu]: 2 },
     PCP: { [CHARGER.utility]: 0, [CHARGER.solar]: 1, [CHARGER.both]: 2, [CHARGER.solarOnly]: 3 },
 };
-const FIELD = { POP: 'output_source_priority', PCP: 'charger_source_priority', MUCHGC: 'max_ac_charging_current' };
+const FIELD = {
+    POP: 'output_source_priority',
+    PCP: 'charger_source_priority',
+    MUCHGC: 'max_ac_charging_current',
+};
 
 async function replay(strategy, ctx) {
     const { hours, truth, calendar, opts } = ctx;
     const plant = new Plant();
     await plant.call({
-        op: 'init', load_csv: path.join(opts.data, 'household-load-2022-2023.csv'), start: ctx.startUtc,
-        soc: 50, pv_peak_w: SITE.pvPeakW, capacity_kwh: SITE.capacityKwh, latitude: SITE.latitude,
-        solar_noon_utc: 12 - SITE.longitude / 15, weather_seed: opts.seed,
+        op: 'init',
+        load_csv: path.join(opts.data, 'household-load-2022-2023.csv'),
+        start: ctx.startUtc,
+        soc: 50,
+        pv_peak_w: SITE.pvPeakW,
+        capacity_kwh: SITE.capacityKwh,
+        latitude: SITE.latitude,
+        solar_noon_utc: 12 - SITE.longitude / 15,
+        weather_seed: opts.seed,
     });
-    const settings = { output_source_priority: 2, charger_source_priority: 3, max_ac_charging_current: 30 };
+    const settings = {
+        output_source_priority: 2,
+        charger_source_priority: 3,
+        max_ac_charging_current: 30,
+    };
     await plant.call({ op: 'set', settings });
-    const planner = strategy === 'none' ? null : new TempoPlanner({
-        ...PLANNER, strategy: strategy === 'rule' ? 'rule' : 'optimise',
-        // the rule planner's expected peak use: the same starting profile the optimiser has
-        hpUseKwh: Object.fromEntries(['blue', 'white', 'red'].map((c) => [c, ctx.profileHpKwh])),
-    });
+    const planner =
+        strategy === 'none'
+            ? null
+            : new TempoPlanner({
+                  ...PLANNER,
+                  strategy: strategy === 'rule' ? 'rule' : 'optimise',
+                  // the rule planner's expected peak use: the same starting profile the optimiser
+                  // has
+                  hpUseKwh: Object.fromEntries(
+                      ['blue', 'white', 'red'].map((c) => [c, ctx.profileHpKwh]),
+                  ),
+              });
     if (strategy === 'perfect') {
         // the same optimiser, told the true hourly sun and load
         const horizon = planner.horizon.bind(planner);
-        planner.horizon = (t) => horizon(t).map((h) => {
-            const k = Math.floor((h.start - ctx.startInstant) / HOUR + 1e-9);
-            const trueHour = truth[Math.max(0, Math.min(truth.length - 1, k))];
-            return { ...h, pvKwh: trueHour.pv_kwh * h.fraction, loadKwh: trueHour.load_kwh * h.fraction };
-        });
+        planner.horizon = (t) =>
+            horizon(t).map((h) => {
+                const k = Math.floor((h.start - ctx.startInstant) / HOUR + 1e-9);
+                const trueHour = truth[Math.max(0, Math.min(truth.length - 1, k))];
+                return {
+                    ...h,
+                    pvKwh: trueHour.pv_kwh * h.fraction,
+                    loadKwh: trueHour.load_kwh * h.fraction,
+                };
+            });
     }
-    const total = { eur: 0, wearEur: 0, redHpKwh: 0, importKwh: 0, dischargeKwh: 0, chargeKwh: 0, writes: 0, hpImportKwh: 0 };
+    const total = {
+        eur: 0,
+        wearEur: 0,
+        redHpKwh: 0,
+        importKwh: 0,
+        dischargeKwh: 0,
+        chargeKwh: 0,
+        writes: 0,
+        hpImportKwh: 0,
+    };
     const daily = {};
     let soc = 50;
     let lastLoad = null;
-    let lastLine = null;     // what QMOD would say: on the grid
+    let lastLine = null; // what QMOD would say: on the grid
     const parts = [];
     for (let i = 0; i < hours; i++) {
         const at = ctx.startInstant + i * HOUR;
@@ -161,16 +226,36 @@ async function replay(strategy, ctx) {
             const day = isoDay(t.wall);
             const tomorrow = isoDay(t.wall + 24 * HOUR);
             const remaining = ctx.pvByWallDay(day, at);
-            planner.update('forecastToday', remaining * Math.exp(SIGMA_TODAY * normal(opts.seed, 2 * ctx.dayIndex(day)) - SIGMA_TODAY ** 2 / 2), t);
-            planner.update('forecastTomorrow', ctx.pvByWallDay(tomorrow, -Infinity) * Math.exp(SIGMA_TOMORROW * normal(opts.seed, 2 * ctx.dayIndex(tomorrow) + 1) - SIGMA_TOMORROW ** 2 / 2), t);
+            planner.update(
+                'forecastToday',
+                remaining *
+                    Math.exp(
+                        SIGMA_TODAY * normal(opts.seed, 2 * ctx.dayIndex(day)) -
+                            SIGMA_TODAY ** 2 / 2,
+                    ),
+                t,
+            );
+            planner.update(
+                'forecastTomorrow',
+                ctx.pvByWallDay(tomorrow, -Infinity) *
+                    Math.exp(
+                        SIGMA_TOMORROW * normal(opts.seed, 2 * ctx.dayIndex(tomorrow) + 1) -
+                            SIGMA_TOMORROW ** 2 / 2,
+                    ),
+                t,
+            );
             if (lastLine !== null) planner.update('lineMode', lastLine, t);
             const apply = async (when) => {
                 const { changes, decision } = planner.plan(when);
                 planner.lastDecision = decision;
                 const wanted = {};
-                for (const c of changes) wanted[FIELD[c.command]] = c.command === 'MUCHGC' ? c.value : CODES[c.command][c.value];
+                for (const c of changes)
+                    wanted[FIELD[c.command]] =
+                        c.command === 'MUCHGC' ? c.value : CODES[c.command][c.value];
                 // pi30-set with "only if changed": a write reaches the unit when the value differs
-                const written = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => settings[k] !== v));
+                const written = Object.fromEntries(
+                    Object.entries(wanted).filter(([k, v]) => settings[k] !== v),
+                );
                 if (Object.keys(written).length) {
                     Object.assign(settings, written);
                     await plant.call({ op: 'set', settings: written });
@@ -184,10 +269,13 @@ async function replay(strategy, ctx) {
                 await apply(momentOfInstant(at + 60e3, ZONE));
             }
         }
-        parts.push(await plant.call({ op: 'run', minutes: 60 - parts.reduce((a, p) => a + p.minutes, 0) }));
+        parts.push(
+            await plant.call({ op: 'run', minutes: 60 - parts.reduce((a, p) => a + p.minutes, 0) }),
+        );
         const r = parts[parts.length - 1];
         const e = {};
-        for (const p of parts) for (const [k, v] of Object.entries(p.energy)) e[k] = (e[k] || 0) + v;
+        for (const p of parts)
+            for (const [k, v] of Object.entries(p.energy)) e[k] = (e[k] || 0) + v;
         parts.length = 0;
         const importKwh = (e.grid_to_load_wh + e.grid_to_battery_wh) / 1000;
         const price = hourPrice(ctx.prices, tempoDay, colour, offPeak);
@@ -202,13 +290,23 @@ async function replay(strategy, ctx) {
         if (colour === 'red' && !offPeak) d.redHpKwh += importKwh;
         if (ctx.trace) {
             ctx.trace.push({
-                strategy, wall: new Date(t.wall).toISOString().slice(5, 16), colour, soc: round(soc, 1), socEnd: r.soc,
-                pop: settings.output_source_priority, pcp: settings.charger_source_priority, a: settings.max_ac_charging_current,
-                importKwh: round(importKwh, 2), latched: r.sbu_on_line, pv: round(e.pv_wh / 1000, 2), load: round(e.load_wh / 1000, 2),
+                strategy,
+                wall: new Date(t.wall).toISOString().slice(5, 16),
+                colour,
+                soc: round(soc, 1),
+                socEnd: r.soc,
+                pop: settings.output_source_priority,
+                pcp: settings.charger_source_priority,
+                a: settings.max_ac_charging_current,
+                importKwh: round(importKwh, 2),
+                latched: r.sbu_on_line,
+                pv: round(e.pv_wh / 1000, 2),
+                load: round(e.load_wh / 1000, 2),
                 reason: planner && planner.lastDecision ? planner.lastDecision.reason : '',
             });
         }
-        if (r.sbu_on_line && settings.output_source_priority === 2) total.latchedHours = (total.latchedHours || 0) + 1;
+        if (r.sbu_on_line && settings.output_source_priority === 2)
+            total.latchedHours = (total.latchedHours || 0) + 1;
         soc = r.soc;
         lastLine = r.sbu_on_line || settings.output_source_priority === 0;
         lastLoad = { watts: e.load_wh, t: momentOfInstant(at + 30 * 60e3, ZONE) };
@@ -217,10 +315,17 @@ async function replay(strategy, ctx) {
     total.wearEur = PLANNER.wearEurPerKwh * (total.dischargeKwh + total.chargeKwh);
     const days = hours / 24;
     return {
-        strategy, label: LABELS[strategy], euros: round(total.eur, 2), redPeakImportKwh: round(total.redHpKwh, 1),
-        importKwh: round(total.importKwh, 1), writesPerDay: round(total.writes / days, 2),
-        batteryThroughputKwh: round(total.dischargeKwh, 1), batteryChargeKwh: round(total.chargeKwh, 1),
-        wearEur: round(total.wearEur, 2), sbuOnLineHours: total.latchedHours || 0, daily,
+        strategy,
+        label: LABELS[strategy],
+        euros: round(total.eur, 2),
+        redPeakImportKwh: round(total.redHpKwh, 1),
+        importKwh: round(total.importKwh, 1),
+        writesPerDay: round(total.writes / days, 2),
+        batteryThroughputKwh: round(total.dischargeKwh, 1),
+        batteryChargeKwh: round(total.chargeKwh, 1),
+        wearEur: round(total.wearEur, 2),
+        sbuOnLineHours: total.latchedHours || 0,
+        daily,
     };
 }
 
@@ -239,22 +344,40 @@ async function runSeason(options = {}) {
     // the true hourly sun and load, from the same plant (for forecasts and perfect foresight)
     const probe = new Plant();
     await probe.call({
-        op: 'init', load_csv: path.join(opts.data, 'household-load-2022-2023.csv'), start: startUtc,
-        pv_peak_w: SITE.pvPeakW, capacity_kwh: SITE.capacityKwh, latitude: SITE.latitude,
-        solar_noon_utc: 12 - SITE.longitude / 15, weather_seed: opts.seed,
+        op: 'init',
+        load_csv: path.join(opts.data, 'household-load-2022-2023.csv'),
+        start: startUtc,
+        pv_peak_w: SITE.pvPeakW,
+        capacity_kwh: SITE.capacityKwh,
+        latitude: SITE.latitude,
+        solar_noon_utc: 12 - SITE.longitude / 15,
+        weather_seed: opts.seed,
     });
     const truth = (await probe.call({ op: 'series', hours: hours + 48 })).hours;
     probe.close();
-    const wallDayOf = truth.map((_, i) => isoDay(momentOfInstant(startInstant + i * HOUR, ZONE).wall));
+    const wallDayOf = truth.map((_, i) =>
+        isoDay(momentOfInstant(startInstant + i * HOUR, ZONE).wall),
+    );
     const firstDay = Date.parse(`${opts.from}T00:00:00Z`);
     const profile = new TempoPlanner({}).config.loadProfileWatts;
     const ctx = {
-        hours, truth, calendar, opts, startInstant, startUtc, trace: opts.trace,
+        hours,
+        truth,
+        calendar,
+        opts,
+        startInstant,
+        startUtc,
+        trace: opts.trace,
         prices: new TempoPlanner({}).config.prices,
         profileHpKwh: profile.slice(6, 22).reduce((a, b) => a + b, 0) / 1000,
         dayIndex: (day) => Math.round((Date.parse(`${day}T00:00:00Z`) - firstDay) / 864e5),
         /** True sun of a wall day from instant `from` on (kWh). */
-        pvByWallDay: (day, from) => truth.reduce((a, h, i) => a + (wallDayOf[i] === day && startInstant + i * HOUR >= from ? h.pv_kwh : 0), 0),
+        pvByWallDay: (day, from) =>
+            truth.reduce(
+                (a, h, i) =>
+                    a + (wallDayOf[i] === day && startInstant + i * HOUR >= from ? h.pv_kwh : 0),
+                0,
+            ),
     };
     const results = [];
     for (const strategy of opts.strategies) {
@@ -262,16 +385,31 @@ async function runSeason(options = {}) {
         const result = await replay(strategy, ctx);
         results.push(result);
         // the time taken is the machine's, not the season's: printed, not kept in the report
-        if (opts.verbose) process.stderr.write(`${result.label}: ${result.euros} EUR (${round((Date.now() - started) / 1000, 1)} s)\n`);
+        if (opts.verbose)
+            process.stderr.write(
+                `${result.label}: ${result.euros} EUR (${round((Date.now() - started) / 1000, 1)} s)\n`,
+            );
     }
     const days = hours / 24;
-    const redDays = Object.entries(calendar).filter(([d, c]) => d >= opts.from && d < opts.to && c === 'red').length;
+    const redDays = Object.entries(calendar).filter(
+        ([d, c]) => d >= opts.from && d < opts.to && c === 'red',
+    ).length;
     return {
         period: { from: opts.from, to: opts.to, days: round(days, 1), redDays },
-        site: { ...SITE, weatherSeed: opts.seed, meanWeather: round(truth.slice(0, hours).reduce((a, h) => a + h.weather, 0) / hours, 3) },
+        site: {
+            ...SITE,
+            weatherSeed: opts.seed,
+            meanWeather: round(truth.slice(0, hours).reduce((a, h) => a + h.weather, 0) / hours, 3),
+        },
         totals: {
-            loadKwh: round(truth.slice(0, hours).reduce((a, h) => a + h.load_kwh, 0), 1),
-            pvAvailableKwh: round(truth.slice(0, hours).reduce((a, h) => a + h.pv_kwh, 0), 1),
+            loadKwh: round(
+                truth.slice(0, hours).reduce((a, h) => a + h.load_kwh, 0),
+                1,
+            ),
+            pvAvailableKwh: round(
+                truth.slice(0, hours).reduce((a, h) => a + h.pv_kwh, 0),
+                1,
+            ),
         },
         planner: PLANNER,
         forecastErrors: { sigmaTomorrow: SIGMA_TOMORROW, sigmaToday: SIGMA_TODAY },
@@ -287,8 +425,12 @@ function markdownTable(report) {
     ];
     const best = report.results.find((r) => r.strategy === 'perfect');
     for (const r of report.results) {
-        const vs = best ? `${r.euros >= best.euros ? '+' : ''}${round((100 * (r.euros - best.euros)) / best.euros, 1)} %` : '';
-        rows.push(`| ${r.label} | ${r.euros.toFixed(2)} | ${vs} | ${r.redPeakImportKwh.toFixed(1)} | ${r.writesPerDay.toFixed(2)} | ${r.batteryThroughputKwh.toFixed(0)} |`);
+        const vs = best
+            ? `${r.euros >= best.euros ? '+' : ''}${round((100 * (r.euros - best.euros)) / best.euros, 1)} %`
+            : '';
+        rows.push(
+            `| ${r.label} | ${r.euros.toFixed(2)} | ${vs} | ${r.redPeakImportKwh.toFixed(1)} | ${r.writesPerDay.toFixed(2)} | ${r.batteryThroughputKwh.toFixed(0)} |`,
+        );
     }
     return rows.join('\n');
 }
@@ -297,7 +439,9 @@ async function main() {
     const opts = args(process.argv.slice(2));
     for (const f of ['tempo-calendar-2014-2023.csv', 'household-load-2022-2023.csv']) {
         if (!fs.existsSync(path.join(opts.data, f))) {
-            process.stderr.write(`tempo-season: ${path.join(opts.data, f)} not found (the shared data directory); nothing to replay\n`);
+            process.stderr.write(
+                `tempo-season: ${path.join(opts.data, f)} not found (the shared data directory); nothing to replay\n`,
+            );
             process.exit(2);
         }
     }

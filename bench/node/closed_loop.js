@@ -83,6 +83,8 @@ async function main() {
 }
 
 main().catch((err) => {
-    process.stdout.write(JSON.stringify({ results: {}, errors: [String(err && err.stack)] }) + '\n');
+    process.stdout.write(
+        JSON.stringify({ results: {}, errors: [String(err && err.stack)] }) + '\n',
+    );
     process.exitCode = 1;
 });

@@ -16,7 +16,13 @@ const STEPS = [
     {
         label: 'setter',
         op: 'set',
-        fields: { command: 'POP', value: '02', only_if_changed: false, verify: false, source: 'bench' },
+        fields: {
+            command: 'POP',
+            value: '02',
+            only_if_changed: false,
+            verify: false,
+            source: 'bench',
+        },
     },
 ];
 
@@ -35,7 +41,13 @@ async function main() {
                 try {
                     const reply = await client.request(step.op, step.fields);
                     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-                    samples.push({ label: step.label, command: step.fields.command, ms, raw: reply.raw, sent: reply.sent });
+                    samples.push({
+                        label: step.label,
+                        command: step.fields.command,
+                        ms,
+                        raw: reply.raw,
+                        sent: reply.sent,
+                    });
                 } catch (err) {
                     errors.push(`${step.label}: ${err.code || ''} ${err.message}`);
                 }
@@ -48,6 +60,8 @@ async function main() {
 }
 
 main().catch((err) => {
-    process.stdout.write(JSON.stringify({ samples: [], errors: [String(err && err.stack)] }) + '\n');
+    process.stdout.write(
+        JSON.stringify({ samples: [], errors: [String(err && err.stack)] }) + '\n',
+    );
     process.exitCode = 1;
 });

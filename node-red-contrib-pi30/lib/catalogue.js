@@ -53,7 +53,9 @@ class CatalogueIndex {
 
     /** "QPGS1" -> the QPGS entry (argument "1"); exact names first. Null when unknown. */
     resolve(text) {
-        const name = String(text || '').trim().toUpperCase();
+        const name = String(text || '')
+            .trim()
+            .toUpperCase();
         if (!name) return null;
         if (this.byName.has(name)) return { command: this.byName.get(name), arg: '' };
         let best = null;
@@ -130,7 +132,11 @@ function setterValues(cmd, live = {}) {
                 value: label,
                 label: `${label} (${code})`,
             }));
-            if (arg.kind === 'unit_choice') Object.assign(out, { hint: 'unit + value, e.g. [1, "Solar first"]', hintKey: 'unit-choice' });
+            if (arg.kind === 'unit_choice')
+                Object.assign(out, {
+                    hint: 'unit + value, e.g. [1, "Solar first"]',
+                    hintKey: 'unit-choice',
+                });
             break;
         case 'flags':
             out.values = Object.entries(arg.choices || {}).map(([letter, name]) => ({
@@ -146,7 +152,11 @@ function setterValues(cmd, live = {}) {
             const list = Array.isArray(liveList) && liveList.length ? liveList : arg.values || [];
             if (Array.isArray(liveList) && liveList.length) out.source = 'unit';
             out.values = numberList(list.map((v) => Number(v)));
-            if (arg.kind === 'unit_current') Object.assign(out, { hint: 'unit + value, e.g. [1, 100]', hintKey: 'unit-current' });
+            if (arg.kind === 'unit_current')
+                Object.assign(out, {
+                    hint: 'unit + value, e.g. [1, 100]',
+                    hintKey: 'unit-current',
+                });
             break;
         }
         case 'number': {
@@ -160,10 +170,13 @@ function setterValues(cmd, live = {}) {
             if (Array.isArray(list)) {
                 out.values = numberList(list);
             } else {
-                out.hint = `${arg.minimum} .. ${arg.maximum} step ${arg.step}` +
+                out.hint =
+                    `${arg.minimum} .. ${arg.maximum} step ${arg.step}` +
                     (arg.zero_allowed ? ' or 0' : '') +
                     (arg.scale_by_battery ? ' (48 V unit; /2 and /4 for 24 V and 12 V)' : '');
-                const variant = (arg.zero_allowed ? '-or-zero' : '') + (arg.scale_by_battery ? '-by-battery' : '');
+                const variant =
+                    (arg.zero_allowed ? '-or-zero' : '') +
+                    (arg.scale_by_battery ? '-by-battery' : '');
                 out.hintKey = `range${variant}`;
                 out.hintArgs = { minimum: arg.minimum, maximum: arg.maximum, step: arg.step };
             }

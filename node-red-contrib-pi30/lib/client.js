@@ -99,7 +99,10 @@ class WorkerClient extends EventEmitter {
             socket.connect(this.endpoint);
         } catch (err) {
             // a malformed endpoint: say so on every node instead of failing the deploy
-            this._setState(STATES.UNREACHABLE, `cannot connect to ${this.endpoint}: ${err.message}`);
+            this._setState(
+                STATES.UNREACHABLE,
+                `cannot connect to ${this.endpoint}: ${err.message}`,
+            );
             return;
         }
         this._connectTimer = setTimeout(() => {
@@ -224,17 +227,28 @@ class WorkerClient extends EventEmitter {
         if (op === 'query' || op === 'set') request.timeout_ms = timeout;
         const frame = encode(request);
         return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => {
-                this.pending.delete(id);
-                reject(new Pi30Error('TIMEOUT', `no reply from the worker within ${timeout} ms`));
-            }, timeout + (op === 'set' ? this.options.setGraceMs : this.options.graceMs));
+            const timer = setTimeout(
+                () => {
+                    this.pending.delete(id);
+                    reject(
+                        new Pi30Error('TIMEOUT', `no reply from the worker within ${timeout} ms`),
+                    );
+                },
+                timeout + (op === 'set' ? this.options.setGraceMs : this.options.graceMs),
+            );
             this.pending.set(id, { resolve, reject, timer });
             this.socket.send(frame).catch((err) => {
                 if (!this.pending.delete(id)) return;
                 clearTimeout(timer);
                 if (err.code === 'EAGAIN') {
-                    if (this.state === STATES.CONNECTED) this._setState(STATES.UNREACHABLE, 'no connection');
-                    reject(new Pi30Error('WORKER_UNREACHABLE', `no connection to the worker at ${this.endpoint}`));
+                    if (this.state === STATES.CONNECTED)
+                        this._setState(STATES.UNREACHABLE, 'no connection');
+                    reject(
+                        new Pi30Error(
+                            'WORKER_UNREACHABLE',
+                            `no connection to the worker at ${this.endpoint}`,
+                        ),
+                    );
                 } else if (this.state === STATES.CLOSED) {
                     reject(new Pi30Error('CLOSED', 'the connection to the worker is closed'));
                 } else {

@@ -27,7 +27,11 @@ function fieldFilter(patterns) {
         .filter(Boolean)
         .map((p) => {
             const [cmd, key] = p.includes('.') ? p.split('.', 2) : ['*', p];
-            const rx = (glob) => new RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$', 'i');
+            const rx = (glob) =>
+                new RegExp(
+                    '^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$',
+                    'i',
+                );
             return { cmd: rx(cmd), key: rx(key) };
         });
     return (command, key) => list.some((p) => p.cmd.test(command) && p.key.test(key));
@@ -69,7 +73,9 @@ class Topics {
     /** The setter a command topic names, or null when the topic is not one of ours. */
     setterOf(topic) {
         const head = `${this.base}/set/`;
-        return typeof topic === 'string' && topic.startsWith(head) ? topic.slice(head.length) : null;
+        return typeof topic === 'string' && topic.startsWith(head)
+            ? topic.slice(head.length)
+            : null;
     }
 }
 
@@ -166,9 +172,10 @@ const NUMBER_AS_OPTION = "'%g' | format(value_json.{key} | float)";
  * Controls whose read-back lives in `command`'s answer: a select per mode setter (choices from
  * the catalogue), a number per current/voltage setter (the unit's own values where known).
  * Dangerous setters are never offered.
- * @param {object} p.catalogue CatalogueIndex @param {object} p.live {currentOptions by query, batteryVoltage}
+ * @param {object} p.catalogue CatalogueIndex
+ * @param {object} p.live {currentOptions by query, batteryVoltage}
  */
-function controlEntities({ command, data, catalogue, topics, device, options, skip, live }) {
+function controlEntities({ command, data, catalogue, topics, device, skip, live }) {
     // Controls show the setting itself: they never expire (they go unavailable with the link).
     const out = [];
     const meta = catalogue.fieldMeta(command);
@@ -176,7 +183,8 @@ function controlEntities({ command, data, catalogue, topics, device, options, sk
         let component = setter.arg && CONTROL_KINDS[setter.arg.kind];
         let numeric = component === 'number';
         const rb = setter.readback;
-        if (!component || setter.dangerous || !rb || rb.query !== command || !(rb.field in data)) continue;
+        if (!component || setter.dangerous || !rb || rb.query !== command || !(rb.field in data))
+            continue;
         if (skip && skip(setter.name, rb.field)) continue;
         const info = meta[rb.field] || {};
         const objectId = slug(`set_${setter.name}`);
@@ -187,7 +195,8 @@ function controlEntities({ command, data, catalogue, topics, device, options, sk
         base.entity_category = 'config';
         const optionsQuery = setter.arg.options_query;
         const values = setterValues(setter, {
-            currentOptions: optionsQuery && live.currentOptions ? live.currentOptions[optionsQuery] : undefined,
+            currentOptions:
+                optionsQuery && live.currentOptions ? live.currentOptions[optionsQuery] : undefined,
             batteryVoltage: live.batteryVoltage,
         });
         if (component === 'select') {
@@ -207,19 +216,32 @@ function controlEntities({ command, data, catalogue, topics, device, options, sk
                 numeric = true;
             }
         } else if (setter.arg.minimum !== undefined) {
-            Object.assign(base, { min: setter.arg.minimum, max: setter.arg.maximum, step: setter.arg.step || 1, mode: 'box' });
+            Object.assign(base, {
+                min: setter.arg.minimum,
+                max: setter.arg.maximum,
+                step: setter.arg.step || 1,
+                mode: 'box',
+            });
             numberUnits(base, info);
         } else {
             continue;
         }
-        out.push({ topic: topics.config(component, objectId), component, objectId, config: base, setter: setter.name, numeric });
+        out.push({
+            topic: topics.config(component, objectId),
+            component,
+            objectId,
+            config: base,
+            setter: setter.name,
+            numeric,
+        });
     }
     return out;
 }
 
 function numberUnits(config, info) {
     if (info.unit) config.unit_of_measurement = info.unit;
-    if (info.device_class === 'voltage' || info.device_class === 'current') config.device_class = info.device_class;
+    if (info.device_class === 'voltage' || info.device_class === 'current')
+        config.device_class = info.device_class;
 }
 
 /** The inverter link as its own entity (on = the worker answers and holds the port). */

@@ -148,4 +148,14 @@ function sourceOf(node) {
     return `node-red:${node.type}:${node.name || node.id}`;
 }
 
-module.exports = { StatusView, FailureStreak, linkStatus, statusKey, requireInverter, text, sourceOf, clock, isShutdown };
+module.exports = {
+    StatusView,
+    FailureStreak,
+    linkStatus,
+    statusKey,
+    requireInverter,
+    text,
+    sourceOf,
+    clock,
+    isShutdown,
+};

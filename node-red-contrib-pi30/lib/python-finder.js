@@ -63,13 +63,15 @@ function candidates({ configured = '', env = process.env, platform = process.pla
 
 /** The distribution family ('alpine', 'debian' or null) from /etc/os-release. */
 function distribution(osRelease = '/etc/os-release') {
-    let text = '';
+    let text;
     try {
         text = fs.readFileSync(osRelease, 'utf8');
     } catch {
         return null;
     }
-    const ids = [...text.matchAll(/^(?:ID|ID_LIKE)="?([^"\n]*)"?$/gm)].flatMap((m) => m[1].split(/\s+/));
+    const ids = [...text.matchAll(/^(?:ID|ID_LIKE)="?([^"\n]*)"?$/gm)].flatMap((m) =>
+        m[1].split(/\s+/),
+    );
     if (ids.includes('alpine')) return 'alpine';
     if (ids.some((id) => ['debian', 'ubuntu', 'raspbian'].includes(id))) return 'debian';
     return null;
@@ -83,15 +85,24 @@ function installAdvice(missing, probe, distro) {
         const pick = (key) => packages.map((m) => REQUIREMENTS[m][key]).join(' ');
         if (probe.venv || !distro) parts.push(`${probe.executable} -m pip install ${pick('pip')}`);
         else if (distro === 'alpine') {
-            parts.push(`apk add ${pick('alpine')} (Home Assistant Node-RED add-on: add ${packages.map((m) => REQUIREMENTS[m].alpine).join(', ')} to its system_packages option and restart it)`);
+            parts.push(
+                `apk add ${pick('alpine')} (Home Assistant Node-RED add-on: add ${packages.map((m) => REQUIREMENTS[m].alpine).join(', ')} to its system_packages option and restart it)`,
+            );
         } else parts.push(`apt install ${pick('debian')}`);
     }
-    if (missing.includes('pyworker')) parts.push(`${probe.executable} -m pip install pi30-worker (or install this package from its packed tarball, which carries the worker)`);
+    if (missing.includes('pyworker'))
+        parts.push(
+            `${probe.executable} -m pip install pi30-worker (or install this package from its packed tarball, which carries the worker)`,
+        );
     return parts.join('; ');
 }
 
 function describeMissing(missing) {
-    return missing.map((m) => (REQUIREMENTS[m] ? `${REQUIREMENTS[m].pip} (import ${m})` : 'the pi30-worker package')).join(', ');
+    return missing
+        .map((m) =>
+            REQUIREMENTS[m] ? `${REQUIREMENTS[m].pip} (import ${m})` : 'the pi30-worker package',
+        )
+        .join(', ');
 }
 
 /** Run the probe in one candidate; resolves {ok, python, probe?, reason}. */
@@ -101,25 +112,48 @@ function probeCandidate(python, env, distro) {
             resolve({ ok: false, python, reason: 'not found' });
             return;
         }
-        execFile(python, ['-c', PROBE], { env, timeout: PROBE_TIMEOUT_MS, windowsHide: true }, (err, stdout) => {
-            if (err && err.code === 'ENOENT') return resolve({ ok: false, python, reason: 'not found' });
-            let probe;
-            try {
-                probe = JSON.parse(String(stdout).trim().split('\n').pop());
-            } catch {
-                return resolve({ ok: false, python, reason: `does not run (${err ? err.message.split('\n')[0] : 'no answer'})` });
-            }
-            const version = probe.version.join('.');
-            const where = `${probe.executable} (Python ${version})`;
-            if (probe.version[0] < MIN_VERSION[0] || (probe.version[0] === MIN_VERSION[0] && probe.version[1] < MIN_VERSION[1])) {
-                return resolve({ ok: false, python, probe, reason: `${where}: Python ${MIN_VERSION.join('.')} or later needed` });
-            }
-            if (probe.missing.length) {
-                const advice = installAdvice(probe.missing, probe, distro);
-                return resolve({ ok: false, python, probe, reason: `${where}: missing ${describeMissing(probe.missing)} - ${advice}` });
-            }
-            resolve({ ok: true, python, probe, reason: where });
-        });
+        execFile(
+            python,
+            ['-c', PROBE],
+            { env, timeout: PROBE_TIMEOUT_MS, windowsHide: true },
+            (err, stdout) => {
+                if (err && err.code === 'ENOENT')
+                    return resolve({ ok: false, python, reason: 'not found' });
+                let probe;
+                try {
+                    probe = JSON.parse(String(stdout).trim().split('\n').pop());
+                } catch {
+                    return resolve({
+                        ok: false,
+                        python,
+                        reason: `does not run (${err ? err.message.split('\n')[0] : 'no answer'})`,
+                    });
+                }
+                const version = probe.version.join('.');
+                const where = `${probe.executable} (Python ${version})`;
+                if (
+                    probe.version[0] < MIN_VERSION[0] ||
+                    (probe.version[0] === MIN_VERSION[0] && probe.version[1] < MIN_VERSION[1])
+                ) {
+                    return resolve({
+                        ok: false,
+                        python,
+                        probe,
+                        reason: `${where}: Python ${MIN_VERSION.join('.')} or later needed`,
+                    });
+                }
+                if (probe.missing.length) {
+                    const advice = installAdvice(probe.missing, probe, distro);
+                    return resolve({
+                        ok: false,
+                        python,
+                        probe,
+                        reason: `${where}: missing ${describeMissing(probe.missing)} - ${advice}`,
+                    });
+                }
+                resolve({ ok: true, python, probe, reason: where });
+            },
+        );
     });
 }
 
@@ -130,7 +164,13 @@ function probeCandidate(python, env, distro) {
  *   interpreter or others that exist but cannot run the worker, each with why. Rejects with an
  *   Error listing every candidate and why it cannot run the worker.
  */
-async function findPython({ configured = '', env = process.env, platform = process.platform, bundleDir = BUNDLE_DIR, osRelease } = {}) {
+async function findPython({
+    configured = '',
+    env = process.env,
+    platform = process.platform,
+    bundleDir = BUNDLE_DIR,
+    osRelease,
+} = {}) {
     const bundled = hasBundle(bundleDir);
     const runEnv = { ...env };
     if (bundled) {
@@ -144,7 +184,9 @@ async function findPython({ configured = '', env = process.env, platform = proce
         const result = await probeCandidate(python, runEnv, distro);
         if (result.ok) {
             const version = result.probe.version.join('.');
-            const worker = bundled ? 'the worker bundled with these nodes' : 'its installed pi30-worker';
+            const worker = bundled
+                ? 'the worker bundled with these nodes'
+                : 'its installed pi30-worker';
             return {
                 python: result.probe.executable || python,
                 // -P (3.11+): the worker comes from PYTHONPATH or site-packages, never the cwd
@@ -163,4 +205,12 @@ async function findPython({ configured = '', env = process.env, platform = proce
     throw new Error(`no Python can run pi30-worker:\n  ${tried.join('\n  ')}`);
 }
 
-module.exports = { findPython, candidates, distribution, installAdvice, hasBundle, BUNDLE_DIR, REQUIREMENTS };
+module.exports = {
+    findPython,
+    candidates,
+    distribution,
+    installAdvice,
+    hasBundle,
+    BUNDLE_DIR,
+    REQUIREMENTS,
+};

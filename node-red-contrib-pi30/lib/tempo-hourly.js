@@ -32,7 +32,7 @@ function hourPrice(table, tempoDay, colour, offPeak) {
 function clearSkyShape(day, latitude, longitude, timeZone) {
     const date = Date.parse(`${day}T12:00:00Z`);
     const dayOfYear = Math.floor((date - Date.UTC(new Date(date).getUTCFullYear(), 0, 0)) / 864e5);
-    const dec = (23.44 * Math.PI / 180) * Math.sin((2 * Math.PI * (284 + dayOfYear)) / 365);
+    const dec = ((23.44 * Math.PI) / 180) * Math.sin((2 * Math.PI * (284 + dayOfYear)) / 365);
     const lat = (latitude * Math.PI) / 180;
     const noonUtc = 12 - longitude / 15;
     const weights = new Array(24).fill(0);
@@ -41,8 +41,9 @@ function clearSkyShape(day, latitude, longitude, timeZone) {
     for (let h = 0; h < 24; h++) {
         for (let k = 0; k < 6; k++) {
             const utcHour = h + (k + 0.5) / 6 - offsetH;
-            const ha = ((15 * (utcHour - noonUtc)) * Math.PI) / 180;
-            const sinEl = Math.sin(lat) * Math.sin(dec) + Math.cos(lat) * Math.cos(dec) * Math.cos(ha);
+            const ha = (15 * (utcHour - noonUtc) * Math.PI) / 180;
+            const sinEl =
+                Math.sin(lat) * Math.sin(dec) + Math.cos(lat) * Math.cos(dec) * Math.cos(ha);
             if (sinEl > 0) weights[h] += sinEl ** 1.15;
         }
     }
@@ -74,7 +75,7 @@ function hourlySolar(attributes, timeZone) {
     } else if (Array.isArray(detailed)) {
         for (const p of detailed) {
             const minutes = p.period_minutes || 30;
-            add(p.period_start, Number(p.pv_estimate) * minutes / 60);
+            add(p.period_start, (Number(p.pv_estimate) * minutes) / 60);
         }
     } else if (attributes.watts && typeof attributes.watts === 'object') {
         const byHour = {};
@@ -84,7 +85,8 @@ function hourlySolar(attributes, timeZone) {
             const key = new Date(wallOfInstant(at, timeZone)).toISOString().slice(0, 13);
             (byHour[key] = byHour[key] || []).push(Number(w));
         }
-        for (const [key, list] of Object.entries(byHour)) out[key] = list.reduce((a, b) => a + b, 0) / list.length / 1000;
+        for (const [key, list] of Object.entries(byHour))
+            out[key] = list.reduce((a, b) => a + b, 0) / list.length / 1000;
     } else {
         return null;
     }
@@ -105,11 +107,14 @@ class LoadProfile {
         this.slots = {};
         for (const type of DAY_TYPES) {
             for (const colour of ['blue', 'white', 'red']) {
-                this.slots[`${type}/${colour}`] = startingWatts.map((w) => ({ watts: w, hours: 0 }));
+                this.slots[`${type}/${colour}`] = startingWatts.map((w) => ({
+                    watts: w,
+                    hours: 0,
+                }));
             }
         }
-        this.current = null;   // {key, hour, colour, type, sum, count}
-        this.closedHours = 0;  // hours learned since start (to know when to persist)
+        this.current = null; // {key, hour, colour, type, sum, count}
+        this.closedHours = 0; // hours learned since start (to know when to persist)
     }
 
     static dayType(wall) {
@@ -119,11 +124,19 @@ class LoadProfile {
 
     /** A load reading (W) at wall time `wall` on a day of colour `colour`. */
     observe(wall, watts, colour) {
-        if (!Number.isFinite(watts) || watts < 0 || !['blue', 'white', 'red'].includes(colour)) return;
+        if (!Number.isFinite(watts) || watts < 0 || !['blue', 'white', 'red'].includes(colour))
+            return;
         const key = new Date(wall).toISOString().slice(0, 13);
         if (this.current && this.current.key !== key) this.closeHour();
         if (!this.current) {
-            this.current = { key, hour: new Date(wall).getUTCHours(), type: LoadProfile.dayType(wall), colour, sum: 0, count: 0 };
+            this.current = {
+                key,
+                hour: new Date(wall).getUTCHours(),
+                type: LoadProfile.dayType(wall),
+                colour,
+                sum: 0,
+                count: 0,
+            };
         }
         this.current.sum += watts;
         this.current.count += 1;
@@ -142,7 +155,9 @@ class LoadProfile {
 
     /** Expected kWh in the wall hour starting at `wall` of a day of colour `colour`. */
     expectedKwh(wall, colour) {
-        const slots = this.slots[`${LoadProfile.dayType(wall)}/${colour}`] || this.slots[`${LoadProfile.dayType(wall)}/white`];
+        const slots =
+            this.slots[`${LoadProfile.dayType(wall)}/${colour}`] ||
+            this.slots[`${LoadProfile.dayType(wall)}/white`];
         return slots[new Date(wall).getUTCHours()].watts / 1000;
     }
 
@@ -155,7 +170,11 @@ class LoadProfile {
         if (!saved || saved.version !== 1 || typeof saved.slots !== 'object') return false;
         for (const key of Object.keys(this.slots)) {
             const list = saved.slots[key];
-            if (Array.isArray(list) && list.length === 24 && list.every((s) => Number.isFinite(s.watts))) {
+            if (
+                Array.isArray(list) &&
+                list.length === 24 &&
+                list.every((s) => Number.isFinite(s.watts))
+            ) {
                 this.slots[key] = list.map((s) => ({ watts: s.watts, hours: s.hours || 0 }));
             }
         }

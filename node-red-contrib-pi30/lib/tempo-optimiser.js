@@ -18,7 +18,11 @@
  * `terminalEurPerKwh` per kWh above the reserve.
  */
 
-const SETTINGS_OF = (a) => [a.output, a.currentA > 0 ? 'grid' : 'solar', a.currentA > 0 ? a.currentA : null];
+const SETTINGS_OF = (a) => [
+    a.output,
+    a.currentA > 0 ? 'grid' : 'solar',
+    a.currentA > 0 ? a.currentA : null,
+];
 
 /** Settings an action change rewrites (output priority, charger priority, charging current). */
 function writesBetween(from, to) {
@@ -37,14 +41,14 @@ function stepHour(battery, hour, action, soc) {
     const f = hour.fraction === undefined ? 1 : hour.fraction;
     const pv = Math.max(0, hour.pvKwh);
     const load = Math.max(0, hour.loadKwh);
-    const ce = Math.sqrt(battery.roundTripEfficiency);   // charge and discharge halves
+    const ce = Math.sqrt(battery.roundTripEfficiency); // charge and discharge halves
     const de = ce;
     const maxIn = battery.maxChargeKw * f;
     let stored = (soc / 100) * cap;
     const reserve = (battery.reserveSoc / 100) * cap;
-    let grid = 0;
+    let grid;
     let gridCharge = 0;
-    let batteryIn = 0;
+    let batteryIn;
     let batteryOut = 0;
     if (action.output === 'sbu') {
         const pvToLoad = Math.min(pv, load);
@@ -76,11 +80,15 @@ function stepHour(battery, hour, action, soc) {
     // Utility first, so at the reserve the plan says Utility first and keeps the reserve.
     // A hair of cost on energy kept in the battery: of two equal plans, the one that uses the
     // battery earlier (room for the sun, less time near the low voltage) and charges it later.
-    const penaltyEur = (action.output === 'sbu' ? 1e-3 * grid : 0) + 1e-4 * Math.max(0, stored - reserve);
+    const penaltyEur =
+        (action.output === 'sbu' ? 1e-3 * grid : 0) + 1e-4 * Math.max(0, stored - reserve);
     return {
         soc: Math.min(100, Math.max(0, (100 * stored) / cap)),
         penaltyEur,
-        gridKwh: grid, gridChargeKwh: gridCharge, batteryInKwh: batteryIn, batteryOutKwh: batteryOut,
+        gridKwh: grid,
+        gridChargeKwh: gridCharge,
+        batteryInKwh: batteryIn,
+        batteryOutKwh: batteryOut,
     };
 }
 
@@ -102,7 +110,9 @@ function optimise(problem) {
     const T = hours.length;
     // previous action p in 0..A-1, or A: not known (no write cost to leave it)
     const P = A + 1;
-    const switchCost = [...actions, null].map((from) => actions.map((to) => writeCost * writesBetween(from, to)));
+    const switchCost = [...actions, null].map((from) =>
+        actions.map((to) => writeCost * writesBetween(from, to)),
+    );
     // value[s * P + p]: cheapest cost from hour t on, at SOC grid point s, action p in force;
     // next[] is read as the value after an action a, i.e. with p = a
     let next = new Float64Array(n * P);
@@ -110,7 +120,7 @@ function optimise(problem) {
         const above = Math.max(0, ((s * step - battery.reserveSoc) / 100) * battery.capacityKwh);
         for (let p = 0; p < P; p++) next[s * P + p] = -terminal * above;
     }
-    const choice = [];   // per hour: Int16Array of the best action per (s, p)
+    const choice = []; // per hour: Int16Array of the best action per (s, p)
     for (let t = T - 1; t >= 0; t--) {
         const hour = hours[t];
         const allowed = actions.map((a) => !(a.currentA > 0 && hour.allowGridCharge === false));
@@ -121,7 +131,10 @@ function optimise(problem) {
             for (let a = 0; a < A; a++) {
                 if (!allowed[a]) continue;
                 const r = stepHour(battery, hour, actions[a], s * step);
-                outcome[s * A + a] = r.gridKwh * hour.priceEur + wear * (r.batteryInKwh + r.batteryOutKwh) + r.penaltyEur;
+                outcome[s * A + a] =
+                    r.gridKwh * hour.priceEur +
+                    wear * (r.batteryInKwh + r.batteryOutKwh) +
+                    r.penaltyEur;
                 landing[s * A + a] = r.soc / step;
             }
         }
@@ -131,7 +144,10 @@ function optimise(problem) {
             // cost-to-go after each action from s, interpolated between grid points
             const after = new Float64Array(A);
             for (let a = 0; a < A; a++) {
-                if (!allowed[a]) { after[a] = Infinity; continue; }
+                if (!allowed[a]) {
+                    after[a] = Infinity;
+                    continue;
+                }
                 const x = landing[s * A + a];
                 const lo = Math.min(n - 1, Math.floor(x));
                 const hi = Math.min(n - 1, lo + 1);
@@ -143,7 +159,10 @@ function optimise(problem) {
                 let bestA = 0;
                 for (let a = 0; a < A; a++) {
                     const c = after[a] + switchCost[p][a];
-                    if (c < bestCost - 1e-12) { bestCost = c; bestA = a; }
+                    if (c < bestCost - 1e-12) {
+                        bestCost = c;
+                        bestA = a;
+                    }
                 }
                 value[s * P + p] = bestCost;
                 best[s * P + p] = bestA;
@@ -166,9 +185,18 @@ function optimise(problem) {
         const writes = prev === null ? 0 : writesBetween(actions[prev], actions[a]);
         total += energyEur + wearEur + writes * writeCost;
         steps.push({
-            action: a, output: actions[a].output, currentA: actions[a].currentA, soc, socEnd: r.soc,
-            gridKwh: r.gridKwh, gridChargeKwh: r.gridChargeKwh, batteryInKwh: r.batteryInKwh,
-            batteryOutKwh: r.batteryOutKwh, energyEur, wearEur, writes,
+            action: a,
+            output: actions[a].output,
+            currentA: actions[a].currentA,
+            soc,
+            socEnd: r.soc,
+            gridKwh: r.gridKwh,
+            gridChargeKwh: r.gridChargeKwh,
+            batteryInKwh: r.batteryInKwh,
+            batteryOutKwh: r.batteryOutKwh,
+            energyEur,
+            wearEur,
+            writes,
         });
         soc = r.soc;
         prev = a;

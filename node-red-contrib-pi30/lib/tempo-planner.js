@@ -11,18 +11,34 @@
  */
 
 const {
-    HOUR, MINUTE, isInstant, instantOfWall, momentOfInstant, momentOfWall, isoDay, inWindow, wallClock, wallOfInstant,
+    HOUR,
+    MINUTE,
+    isInstant,
+    instantOfWall,
+    momentOfInstant,
+    momentOfWall,
+    isoDay,
+    inWindow,
+    wallClock,
+    wallOfInstant,
 } = require('./tempo-time');
 const { optimise, stepHour } = require('./tempo-optimiser');
-const {
-    hourPrice, clearSkyShape, hourlySolar, LoadProfile, hourKey,
-} = require('./tempo-hourly');
+const { hourPrice, clearSkyShape, hourlySolar, LoadProfile, hourKey } = require('./tempo-hourly');
 
 const COLOURS = ['blue', 'white', 'red'];
 const COLOUR_WORDS = {
-    blue: 'blue', bleu: 'blue', 1: 'blue', tempo_bleu: 'blue',
-    white: 'white', blanc: 'white', 2: 'white', tempo_blanc: 'white',
-    red: 'red', rouge: 'red', 3: 'red', tempo_rouge: 'red',
+    blue: 'blue',
+    bleu: 'blue',
+    1: 'blue',
+    tempo_bleu: 'blue',
+    white: 'white',
+    blanc: 'white',
+    2: 'white',
+    tempo_blanc: 'white',
+    red: 'red',
+    rouge: 'red',
+    3: 'red',
+    tempo_rouge: 'red',
 };
 
 // The setting labels come from the catalogue (the snapshot generated from the Python one, or
@@ -69,35 +85,56 @@ const GENERIC = choicesByMeaning(SNAPSHOT.protocols.PI30, SNAPSHOT.protocols.PI3
 // the grid's share bounded by MUCHGC.
 const STAND_INS = { PCP: { utility: ['solar_utility'] } };
 
-const OUTPUT = { utility: GENERIC.POP.byMeaning.utility, solar: GENERIC.POP.byMeaning.solar, sbu: GENERIC.POP.byMeaning.sbu };
+const OUTPUT = {
+    utility: GENERIC.POP.byMeaning.utility,
+    solar: GENERIC.POP.byMeaning.solar,
+    sbu: GENERIC.POP.byMeaning.sbu,
+};
 const CHARGER = {
-    utility: GENERIC.PCP.byMeaning.utility, solar: GENERIC.PCP.byMeaning.solar,
-    both: GENERIC.PCP.byMeaning.solar_utility, solarOnly: GENERIC.PCP.byMeaning.solar_only,
+    utility: GENERIC.PCP.byMeaning.utility,
+    solar: GENERIC.PCP.byMeaning.solar,
+    both: GENERIC.PCP.byMeaning.solar_utility,
+    solarOnly: GENERIC.PCP.byMeaning.solar_only,
 };
 
 const DEFAULTS = {
-    capacityKwh: 10,            // usable battery energy between 0 and 100 % SOC
-    batteryVoltage: 48,         // nominal, to turn charging power into amps
-    reserveSoc: 25,             // never plan to go below this
-    maxSoc: 95,                 // never charge from the grid above this
-    hysteresisSoc: 3,           // start charging only below target - hysteresis
-    chargeEfficiency: 0.9,      // grid -> battery
-    maxGridCurrent: 30,         // A, cap for the utility charging current
-    currentSteps: allowedValues('MUCHGC'),       // replaced by the unit's QMUCHGCR answer
-    hpUseKwh: { blue: 6, white: 7, red: 9 },     // expected consumption 06:00-22:00 per colour
+    capacityKwh: 10, // usable battery energy between 0 and 100 % SOC
+    batteryVoltage: 48, // nominal, to turn charging power into amps
+    reserveSoc: 25, // never plan to go below this
+    maxSoc: 95, // never charge from the grid above this
+    hysteresisSoc: 3, // start charging only below target - hysteresis
+    chargeEfficiency: 0.9, // grid -> battery
+    maxGridCurrent: 30, // A, cap for the utility charging current
+    currentSteps: allowedValues('MUCHGC'), // replaced by the unit's QMUCHGCR answer
+    hpUseKwh: { blue: 6, white: 7, red: 9 }, // expected consumption 06:00-22:00 per colour
     policy: {
         // what to do for each colour: hp = settings during that colour's peak hours;
         // hcCharge = charge from the grid in the HC hours before that colour's peak hours;
         // hcOutput = output priority during those HC hours.
-        blue: { hpOutput: OUTPUT.sbu, hpCharger: CHARGER.solarOnly, hcCharge: false, hcOutput: OUTPUT.utility },
-        white: { hpOutput: OUTPUT.sbu, hpCharger: CHARGER.solarOnly, hcCharge: false, hcOutput: OUTPUT.utility },
-        red: { hpOutput: OUTPUT.sbu, hpCharger: CHARGER.solarOnly, hcCharge: true, hcOutput: OUTPUT.utility },
+        blue: {
+            hpOutput: OUTPUT.sbu,
+            hpCharger: CHARGER.solarOnly,
+            hcCharge: false,
+            hcOutput: OUTPUT.utility,
+        },
+        white: {
+            hpOutput: OUTPUT.sbu,
+            hpCharger: CHARGER.solarOnly,
+            hcCharge: false,
+            hcOutput: OUTPUT.utility,
+        },
+        red: {
+            hpOutput: OUTPUT.sbu,
+            hpCharger: CHARGER.solarOnly,
+            hcCharge: true,
+            hcOutput: OUTPUT.utility,
+        },
     },
     unknownColourAs: 'white',
-    safe: { output: OUTPUT.sbu, charger: CHARGER.solarOnly },  // never grid charging
+    safe: { output: OUTPUT.sbu, charger: CHARGER.solarOnly }, // never grid charging
     staleMinutes: { colour: 180, forecast: 180, soc: 15, hc: 30 },
-    minIntervalMinutes: 30,     // EEPROM wear: at most one write per setting per interval
-    startupGraceMinutes: 5,     // after start, wait this long for inputs before failing safe
+    minIntervalMinutes: 30, // EEPROM wear: at most one write per setting per interval
+    startupGraceMinutes: 5, // after start, wait this long for inputs before failing safe
     hcStartHour: 22,
     hcEndHour: 6,
     timeZone: 'Europe/Paris',
@@ -107,24 +144,41 @@ const DEFAULTS = {
     // Tempo prices, EUR/kWh incl. taxes, with the date each table came into force (EDF's
     // regulated "tarif bleu" Tempo option, 6-36 kVA); edit them in the node.
     prices: [
-        { from: '2022-08-01', blue: { hc: 0.0970, hp: 0.1249 }, white: { hc: 0.1140, hp: 0.1508 }, red: { hc: 0.1216, hp: 0.5486 } },
-        { from: '2023-02-01', blue: { hc: 0.1056, hp: 0.1369 }, white: { hc: 0.1246, hp: 0.1654 }, red: { hc: 0.1328, hp: 0.7324 } },
-        { from: '2025-02-01', blue: { hc: 0.1288, hp: 0.1552 }, white: { hc: 0.1447, hp: 0.1792 }, red: { hc: 0.1518, hp: 0.6586 } },
+        {
+            from: '2022-08-01',
+            blue: { hc: 0.097, hp: 0.1249 },
+            white: { hc: 0.114, hp: 0.1508 },
+            red: { hc: 0.1216, hp: 0.5486 },
+        },
+        {
+            from: '2023-02-01',
+            blue: { hc: 0.1056, hp: 0.1369 },
+            white: { hc: 0.1246, hp: 0.1654 },
+            red: { hc: 0.1328, hp: 0.7324 },
+        },
+        {
+            from: '2025-02-01',
+            blue: { hc: 0.1288, hp: 0.1552 },
+            white: { hc: 0.1447, hp: 0.1792 },
+            red: { hc: 0.1518, hp: 0.6586 },
+        },
     ],
-    wearEurPerKwh: 0.02,        // battery wear per kWh through the battery (in or out)
-    roundTripEfficiency: 0.9,   // battery in -> out
-    writeCostEur: 0.01,         // cost the plan gives to one setting write (EEPROM wear)
-    maxWritesPerDay: 8,         // per setting and wall day; the fail-safe and 06:00/22:00 switches pass
-    maxChargingCurrent: 60,     // A, the unit's total charging current (sun + grid)
-    pvFeedsLoadInLine: false,   // hybrids mix PV into the load on Utility first
-    gridChargeInPeak: false,    // never plan grid charging 06:00-22:00
-    socStep: 0.5,               // % between the plan's SOC grid points
-    latitude: 46.5,             // site, for the clear-sky shape of a day-total forecast
+    wearEurPerKwh: 0.02, // battery wear per kWh through the battery (in or out)
+    roundTripEfficiency: 0.9, // battery in -> out
+    writeCostEur: 0.01, // cost the plan gives to one setting write (EEPROM wear)
+    maxWritesPerDay: 8, // per setting and wall day; the fail-safe and 06:00/22:00 switches pass
+    maxChargingCurrent: 60, // A, the unit's total charging current (sun + grid)
+    pvFeedsLoadInLine: false, // hybrids mix PV into the load on Utility first
+    gridChargeInPeak: false, // never plan grid charging 06:00-22:00
+    socStep: 0.5, // % between the plan's SOC grid points
+    latitude: 46.5, // site, for the clear-sky shape of a day-total forecast
     longitude: 2.5,
     // starting household load per wall hour 00..23 (W), learned from the readings afterwards
-    loadProfileWatts: [450, 400, 380, 370, 370, 400, 700, 1100, 1000, 800, 700, 700,
-        750, 700, 650, 650, 750, 1100, 1500, 1600, 1400, 1100, 800, 600],
-    planHours: 36,              // hours of plan shown on the second output
+    loadProfileWatts: [
+        450, 400, 380, 370, 370, 400, 700, 1100, 1000, 800, 700, 700, 750, 700, 650, 650, 750, 1100,
+        1500, 1600, 1400, 1100, 800, 600,
+    ],
+    planHours: 36, // hours of plan shown on the second output
     // SBU falls back to the grid at the unit's low-voltage setting (a current peak is enough)
     // and stays there until the battery is nearly full; with this much SOC above the reserve
     // the optimiser puts it back on the battery by writing Utility first, then SBU again.
@@ -132,12 +186,11 @@ const DEFAULTS = {
     maxRearmsPerDay: 3,
 };
 
-
 function normaliseColour(value) {
     if (value === null || value === undefined) return null;
     const key = String(value).trim().toLowerCase();
     if (COLOUR_WORDS[key]) return COLOUR_WORDS[key];
-    return 'unknown';   // "inconnu", "unavailable", "" ...: known to be unknown
+    return 'unknown'; // "inconnu", "unavailable", "" ...: known to be unknown
 }
 
 function parseBool(value) {
@@ -153,7 +206,9 @@ function parseBool(value) {
 function toKwh(value, unit) {
     const number = typeof value === 'number' ? value : parseFloat(String(value).replace(',', '.'));
     if (!Number.isFinite(number)) return null;
-    const u = String(unit || 'auto').trim().toLowerCase();
+    const u = String(unit || 'auto')
+        .trim()
+        .toLowerCase();
     if (u === 'wh') return number / 1000;
     if (u === 'mwh') return number * 1000;
     if (u === 'kwh') return number;
@@ -167,12 +222,12 @@ function fmt(n, digits = 1) {
 class TempoPlanner {
     constructor(options = {}) {
         this.config = mergeConfig(DEFAULTS, options);
-        this.inputs = {};            // kind -> {value, at}
-        this.lastSent = {};          // setting -> {value, at}
-        this.charging = false;       // for hysteresis
-        this.neverDecided = true;    // no decision yet: missing inputs mean "still arriving"
+        this.inputs = {}; // kind -> {value, at}
+        this.lastSent = {}; // setting -> {value, at}
+        this.charging = false; // for hysteresis
+        this.neverDecided = true; // no decision yet: missing inputs mean "still arriving"
         this.loadProfile = new LoadProfile(this.config.loadProfileWatts);
-        this.writesByDay = {};       // setting -> {day, count}
+        this.writesByDay = {}; // setting -> {day, count}
     }
 
     /**
@@ -184,59 +239,82 @@ class TempoPlanner {
         const t = this.moment(now);
         let parsed;
         switch (kind) {
-        case 'today':
-        case 'tomorrow':
-            parsed = normaliseColour(value);
-            break;
-        case 'hc':
-            parsed = parseBool(value);
-            break;
-        case 'forecastToday':
-        case 'forecastTomorrow':
-            parsed = typeof value === 'object' && value !== null ? toKwh(value.value, value.unit) : toKwh(value);
-            break;
-        case 'soc':
-            parsed = typeof value === 'number' ? value : parseFloat(value);
-            if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) parsed = null;
-            break;
-        case 'lineMode':
-            // QMOD: "L"/"Line Mode" -> on the grid; "B"/"Battery Mode" -> not
-            parsed = typeof value === 'boolean' ? value : /^l(ine)?( mode)?$/i.test(String(value).trim())
-                ? true : /^(b|battery)( mode)?$/i.test(String(value).trim()) ? false : null;
-            break;
-        case 'solarHourly':
-            parsed = hourlySolar(value, this.config.timeZone);
-            break;
-        case 'load': {
-            const watts = typeof value === 'number' ? value : parseFloat(value);
-            const colour = this.colourOfDay(isoDay(t.wall - this.config.hcEndHour * HOUR), t);
-            if (!Number.isFinite(watts) || watts < 0 || !colour.known) return false;
-            this.loadProfile.observe(t.wall, watts, colour.colour);
-            return true;
-        }
-        case 'currentSteps': {
-            const steps = (Array.isArray(value) ? value : String(value).split(/[\s,;]+/)).map(Number).filter((n) => n > 0);
-            if (!steps.length) return false;
-            this.config.currentSteps = steps;
-            return true;
-        }
-        case 'clock': {
-            // An instant (offset, Z, epoch) is converted into the zone; a naive time is wall
-            // time, and its instant is found in the zone, never before the previous one.
-            const wall = wallClock(value, this.config.timeZone);
-            parsed = wall === null ? null : {
-                wall,
-                at: isInstant(value) ? new Date(value).getTime()
-                    : instantOfWall(wall, this.config.timeZone, this.clock ? this.clock.at : -Infinity),
-            };
-            if (parsed) this.clock = parsed;
-            break;
-        }
-        default:
-            throw new Error(`unknown input ${kind}`);
+            case 'today':
+            case 'tomorrow':
+                parsed = normaliseColour(value);
+                break;
+            case 'hc':
+                parsed = parseBool(value);
+                break;
+            case 'forecastToday':
+            case 'forecastTomorrow':
+                parsed =
+                    typeof value === 'object' && value !== null
+                        ? toKwh(value.value, value.unit)
+                        : toKwh(value);
+                break;
+            case 'soc':
+                parsed = typeof value === 'number' ? value : parseFloat(value);
+                if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) parsed = null;
+                break;
+            case 'lineMode':
+                // QMOD: "L"/"Line Mode" -> on the grid; "B"/"Battery Mode" -> not
+                parsed =
+                    typeof value === 'boolean'
+                        ? value
+                        : /^l(ine)?( mode)?$/i.test(String(value).trim())
+                          ? true
+                          : /^(b|battery)( mode)?$/i.test(String(value).trim())
+                            ? false
+                            : null;
+                break;
+            case 'solarHourly':
+                parsed = hourlySolar(value, this.config.timeZone);
+                break;
+            case 'load': {
+                const watts = typeof value === 'number' ? value : parseFloat(value);
+                const colour = this.colourOfDay(isoDay(t.wall - this.config.hcEndHour * HOUR), t);
+                if (!Number.isFinite(watts) || watts < 0 || !colour.known) return false;
+                this.loadProfile.observe(t.wall, watts, colour.colour);
+                return true;
+            }
+            case 'currentSteps': {
+                const steps = (Array.isArray(value) ? value : String(value).split(/[\s,;]+/))
+                    .map(Number)
+                    .filter((n) => n > 0);
+                if (!steps.length) return false;
+                this.config.currentSteps = steps;
+                return true;
+            }
+            case 'clock': {
+                // An instant (offset, Z, epoch) is converted into the zone; a naive time is wall
+                // time, and its instant is found in the zone, never before the previous one.
+                const wall = wallClock(value, this.config.timeZone);
+                parsed =
+                    wall === null
+                        ? null
+                        : {
+                              wall,
+                              at: isInstant(value)
+                                  ? new Date(value).getTime()
+                                  : instantOfWall(
+                                        wall,
+                                        this.config.timeZone,
+                                        this.clock ? this.clock.at : -Infinity,
+                                    ),
+                          };
+                if (parsed) this.clock = parsed;
+                break;
+            }
+            default:
+                throw new Error(`unknown input ${kind}`);
         }
         if (parsed === null || parsed === undefined) return false;
-        this.inputs[kind] = { value: parsed, at: kind === 'clock' ? parsed.at : t.at, day: this.dayOf(kind, t.wall) };
+        this.inputs[kind] = {
+            value: parsed,
+            at: kind === 'clock' ? parsed.at : t.at,
+            day: this.dayOf(kind, t.wall),
+        };
         return true;
     }
 
@@ -261,11 +339,16 @@ class TempoPlanner {
         if (now === null || now === undefined) return null;
         const hcEnd = this.config.hcEndHour;
         switch (kind) {
-        case 'today': return isoDay(now - hcEnd * HOUR);             // the Tempo day runs 06:00-06:00
-        case 'tomorrow': return isoDay(now - hcEnd * HOUR + 24 * HOUR);
-        case 'forecastToday': return isoDay(now);
-        case 'forecastTomorrow': return isoDay(now + 24 * HOUR);
-        default: return null;
+            case 'today':
+                return isoDay(now - hcEnd * HOUR); // the Tempo day runs 06:00-06:00
+            case 'tomorrow':
+                return isoDay(now - hcEnd * HOUR + 24 * HOUR);
+            case 'forecastToday':
+                return isoDay(now);
+            case 'forecastTomorrow':
+                return isoDay(now + 24 * HOUR);
+            default:
+                return null;
         }
     }
 
@@ -274,7 +357,12 @@ class TempoPlanner {
         let best = null;
         for (const kind of kinds) {
             const input = this.inputs[kind];
-            if (input && input.day === day && t.at - input.at <= limitMinutes * MINUTE && (!best || input.at > best.at)) {
+            if (
+                input &&
+                input.day === day &&
+                t.at - input.at <= limitMinutes * MINUTE &&
+                (!best || input.at > best.at)
+            ) {
                 best = input;
             }
         }
@@ -290,13 +378,22 @@ class TempoPlanner {
     /** Is moment `t` in off-peak hours? The HC input wins while fresh, else the wall clock. */
     isOffPeak(t) {
         if (this.fresh('hc', t, this.config.staleMinutes.hc)) return this.inputs.hc.value;
-        return inWindow(new Date(t.wall).getUTCHours(), this.config.hcStartHour, this.config.hcEndHour);
+        return inWindow(
+            new Date(t.wall).getUTCHours(),
+            this.config.hcStartHour,
+            this.config.hcEndHour,
+        );
     }
 
     /** Hours from `now` until the end of the off-peak period (06:00). */
     hoursUntilPeak(now) {
         const d = new Date(now);
-        let end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), this.config.hcEndHour);
+        let end = Date.UTC(
+            d.getUTCFullYear(),
+            d.getUTCMonth(),
+            d.getUTCDate(),
+            this.config.hcEndHour,
+        );
         if (end <= now) end += 24 * HOUR;
         return (end - now) / HOUR;
     }
@@ -324,21 +421,40 @@ class TempoPlanner {
         const raw = colourInput && colourInput.value;
         const colour = COLOURS.includes(raw) ? raw : c.unknownColourAs;
         const policy = c.policy[colour];
-        const forecastInput = this.inputFor(['forecastToday', 'forecastTomorrow'], peakDay, t, c.staleMinutes.forecast);
-        if (c.strategy !== 'optimise' && offPeak && policy.hcCharge && !forecastInput) stale.push(`solar forecast for ${peakDay}`);
+        const forecastInput = this.inputFor(
+            ['forecastToday', 'forecastTomorrow'],
+            peakDay,
+            t,
+            c.staleMinutes.forecast,
+        );
+        if (c.strategy !== 'optimise' && offPeak && policy.hcCharge && !forecastInput)
+            stale.push(`solar forecast for ${peakDay}`);
         if (this.startedAt === undefined) this.startedAt = t.at;
-        if (stale.length && t.at - this.startedAt < c.startupGraceMinutes * MINUTE && this.neverDecided) {
+        if (
+            stale.length &&
+            t.at - this.startedAt < c.startupGraceMinutes * MINUTE &&
+            this.neverDecided
+        ) {
             // Just deployed: inputs are still arriving. Leave the inverter as it is meanwhile.
             return {
-                mode: 'waiting', output: null, charger: null, current: null, targetSoc: null, offPeak,
+                mode: 'waiting',
+                output: null,
+                charger: null,
+                current: null,
+                targetSoc: null,
+                offPeak,
                 reason: `Waiting for ${stale.join(', ')}; the inverter keeps its settings`,
             };
         }
         this.neverDecided = false;
         if (stale.length) {
             return {
-                mode: 'failsafe', output: c.safe.output, charger: c.safe.charger, current: null,
-                targetSoc: null, offPeak,
+                mode: 'failsafe',
+                output: c.safe.output,
+                charger: c.safe.charger,
+                current: null,
+                targetSoc: null,
+                offPeak,
                 reason: `Fail-safe: no fresh ${stale.join(', ')}; ${c.safe.output}, ${c.safe.charger.toLowerCase()}`,
             };
         }
@@ -348,16 +464,26 @@ class TempoPlanner {
         if (!offPeak) {
             this.charging = false;
             return {
-                mode: 'peak', output: policy.hpOutput, charger: policy.hpCharger, current: null,
-                targetSoc: null, offPeak, colour,
+                mode: 'peak',
+                output: policy.hpOutput,
+                charger: policy.hpCharger,
+                current: null,
+                targetSoc: null,
+                offPeak,
+                colour,
                 reason: `HP on a ${colourText} day: ${policy.hpOutput}, ${policy.hpCharger.toLowerCase()} (SOC ${fmt(soc, 0)} %)`,
             };
         }
         if (!policy.hcCharge) {
             this.charging = false;
             return {
-                mode: 'hold', output: policy.hcOutput, charger: CHARGER.solarOnly, current: null,
-                targetSoc: null, offPeak, colour,
+                mode: 'hold',
+                output: policy.hcOutput,
+                charger: CHARGER.solarOnly,
+                current: null,
+                targetSoc: null,
+                offPeak,
+                colour,
                 reason: `HC before a ${colourText} day: no grid charging planned; ${policy.hcOutput} (SOC ${fmt(soc, 0)} %)`,
             };
         }
@@ -365,16 +491,26 @@ class TempoPlanner {
         const forecast = forecastInput.value;
         const use = c.hpUseKwh[colour];
         const neededKwh = Math.max(0, use - forecast);
-        const target = Math.min(c.maxSoc, Math.max(c.reserveSoc, c.reserveSoc + (100 * neededKwh) / c.capacityKwh));
+        const target = Math.min(
+            c.maxSoc,
+            Math.max(c.reserveSoc, c.reserveSoc + (100 * neededKwh) / c.capacityKwh),
+        );
         const balance = `forecast ${fmt(forecast)} kWh ${forecast >= use ? '>=' : '<'} expected use ${fmt(use)} kWh`;
         const startBelow = target - c.hysteresisSoc;
         const wantCharge = neededKwh > 0 && (this.charging ? soc < target : soc < startBelow);
         if (!wantCharge) {
             this.charging = false;
             return {
-                mode: 'hold', output: policy.hcOutput, charger: CHARGER.solarOnly, current: null,
-                targetSoc: round1(target), offPeak, colour, neededKwh,
-                reason: `HC before a ${colourText} day: ${balance}, needed ${fmt(neededKwh)} kWh; ` +
+                mode: 'hold',
+                output: policy.hcOutput,
+                charger: CHARGER.solarOnly,
+                current: null,
+                targetSoc: round1(target),
+                offPeak,
+                colour,
+                neededKwh,
+                reason:
+                    `HC before a ${colourText} day: ${balance}, needed ${fmt(neededKwh)} kWh; ` +
                     `SOC ${fmt(soc, 0)} % >= target ${fmt(target, 0)} %: no grid charging`,
             };
         }
@@ -385,9 +521,16 @@ class TempoPlanner {
         this.charging = true;
         this.chargingCurrent = current;
         return {
-            mode: 'charge', output: OUTPUT.utility, charger: CHARGER.utility, current,
-            targetSoc: round1(target), offPeak, colour, neededKwh,
-            reason: `HC before a ${colourText} day: ${balance}, needed ${fmt(neededKwh)} kWh; ` +
+            mode: 'charge',
+            output: OUTPUT.utility,
+            charger: CHARGER.utility,
+            current,
+            targetSoc: round1(target),
+            offPeak,
+            colour,
+            neededKwh,
+            reason:
+                `HC before a ${colourText} day: ${balance}, needed ${fmt(neededKwh)} kWh; ` +
                 `charging from ${fmt(soc, 0)} % to ${fmt(target, 0)} % at ${current} A`,
         };
     }
@@ -396,15 +539,25 @@ class TempoPlanner {
     colourOfDay(day, t) {
         const input = this.inputFor(['today', 'tomorrow'], day, t, this.config.staleMinutes.colour);
         const raw = input && input.value;
-        return COLOURS.includes(raw) ? { colour: raw, known: true } : { colour: this.config.unknownColourAs, known: false };
+        return COLOURS.includes(raw)
+            ? { colour: raw, known: true }
+            : { colour: this.config.unknownColourAs, known: false };
     }
 
-    /** The actions the plan chooses from: SBU, Utility first, Utility first + each grid current step. */
+    /**
+     * The actions the plan chooses from: SBU, Utility first, Utility first + each grid current
+     * step.
+     */
     actions() {
         const c = this.config;
-        const steps = [...new Set(c.currentSteps)].sort((a, b) => a - b).filter((s) => s <= c.maxGridCurrent);
-        return [{ output: 'sbu', currentA: 0 }, { output: 'utility', currentA: 0 },
-            ...steps.map((a) => ({ output: 'utility', currentA: a }))];
+        const steps = [...new Set(c.currentSteps)]
+            .sort((a, b) => a - b)
+            .filter((s) => s <= c.maxGridCurrent);
+        return [
+            { output: 'sbu', currentA: 0 },
+            { output: 'utility', currentA: 0 },
+            ...steps.map((a) => ({ output: 'utility', currentA: a })),
+        ];
     }
 
     /** The action the inverter was last told, as an index into actions(), or null. */
@@ -414,7 +567,8 @@ class TempoPlanner {
         const cur = this.lastSent.max_ac_charging_current;
         if (!pop || !pcp) return null;
         const output = pop.value === OUTPUT.sbu ? 'sbu' : 'utility';
-        const currentA = output === 'utility' && pcp.value === CHARGER.utility && cur ? cur.value : 0;
+        const currentA =
+            output === 'utility' && pcp.value === CHARGER.utility && cur ? cur.value : 0;
         const i = actions.findIndex((a) => a.output === output && a.currentA === currentA);
         return i < 0 ? null : i;
     }
@@ -431,9 +585,13 @@ class TempoPlanner {
         if (peakStart <= startWall) peakStart += 24 * HOUR;
         const endWall = peakStart + (c.hcStartHour - c.hcEndHour) * HOUR;
         const shapes = {};
-        const shape = (day) => (shapes[day] = shapes[day] || clearSkyShape(day, c.latitude, c.longitude, c.timeZone));
-        const hourly = this.fresh('solarHourly', t, c.staleMinutes.forecast) ? this.inputs.solarHourly.value : null;
-        const forecastFor = (day) => this.inputFor(['forecastToday', 'forecastTomorrow'], day, t, c.staleMinutes.forecast);
+        const shape = (day) =>
+            (shapes[day] = shapes[day] || clearSkyShape(day, c.latitude, c.longitude, c.timeZone));
+        const hourly = this.fresh('solarHourly', t, c.staleMinutes.forecast)
+            ? this.inputs.solarHourly.value
+            : null;
+        const forecastFor = (day) =>
+            this.inputFor(['forecastToday', 'forecastTomorrow'], day, t, c.staleMinutes.forecast);
         const hours = [];
         let at = t.at;
         let wall = startWall;
@@ -459,18 +617,29 @@ class TempoPlanner {
                     let share = 1;
                     if (input === this.inputs.forecastToday && day === isoDay(startWall)) {
                         const h0 = new Date(startWall).getUTCHours();
-                        share = sh.slice(h0).reduce((x, y) => x + y, 0) - sh[h0] * (1 - fraction0(startWall));
+                        share =
+                            sh.slice(h0).reduce((x, y) => x + y, 0) -
+                            sh[h0] * (1 - fraction0(startWall));
                     }
                     pv = share > 1e-9 ? (input.value * sh[hour] * fraction) / share : 0;
                     pvFrom = 'day';
                 }
             }
             hours.push({
-                start: at, wall, fraction, day, tempoDay, colour, colourKnown: known, offPeak,
+                start: at,
+                wall,
+                fraction,
+                day,
+                tempoDay,
+                colour,
+                colourKnown: known,
+                offPeak,
                 priceEur: hourPrice(c.prices, tempoDay, colour, offPeak),
-                pvKwh: pv, pvFrom,
+                pvKwh: pv,
+                pvFrom,
                 loadKwh: this.loadProfile.expectedKwh(wall, colour) * fraction,
-                allowGridCharge: offPeak || c.gridChargeInPeak, reserveSoc: c.reserveSoc,
+                allowGridCharge: offPeak || c.gridChargeInPeak,
+                reserveSoc: c.reserveSoc,
             });
             at += fraction * HOUR;
             wall = wallOfInstant(at, c.timeZone);
@@ -482,9 +651,14 @@ class TempoPlanner {
     battery() {
         const c = this.config;
         return {
-            capacityKwh: c.capacityKwh, reserveSoc: c.reserveSoc, maxSoc: c.maxSoc, nominalVoltage: c.batteryVoltage,
-            roundTripEfficiency: c.roundTripEfficiency, maxChargeKw: (c.maxChargingCurrent * c.batteryVoltage) / 1000,
-            maxDischargeKw: Infinity, pvFeedsLoadInLine: c.pvFeedsLoadInLine,
+            capacityKwh: c.capacityKwh,
+            reserveSoc: c.reserveSoc,
+            maxSoc: c.maxSoc,
+            nominalVoltage: c.batteryVoltage,
+            roundTripEfficiency: c.roundTripEfficiency,
+            maxChargeKw: (c.maxChargingCurrent * c.batteryVoltage) / 1000,
+            maxDischargeKw: Infinity,
+            pvFeedsLoadInLine: c.pvFeedsLoadInLine,
         };
     }
 
@@ -495,15 +669,22 @@ class TempoPlanner {
         const actions = this.actions();
         const battery = this.battery();
         const result = optimise({
-            startSoc: soc, hours, actions, battery, wearEurPerKwh: c.wearEurPerKwh, writeCostEur: c.writeCostEur,
-            socStep: c.socStep, current: this.actionInForce(actions),
+            startSoc: soc,
+            hours,
+            actions,
+            battery,
+            wearEurPerKwh: c.wearEurPerKwh,
+            writeCostEur: c.writeCostEur,
+            socStep: c.socStep,
+            current: this.actionInForce(actions),
         });
         // what the same hours would cost with no automation (SBU, solar charging only)
         let baseSoc = soc;
         let baselineEur = 0;
         const baselineHour = hours.map((hour) => {
             const r = stepHour(battery, hour, actions[0], baseSoc);
-            const eur = r.gridKwh * hour.priceEur + c.wearEurPerKwh * (r.batteryInKwh + r.batteryOutKwh);
+            const eur =
+                r.gridKwh * hour.priceEur + c.wearEurPerKwh * (r.batteryInKwh + r.batteryOutKwh);
             baselineEur += eur;
             baseSoc = r.soc;
             return eur;
@@ -511,11 +692,20 @@ class TempoPlanner {
         const plan = hours.map((h, i) => {
             const st = result.steps[i];
             return {
-                start: new Date(h.start).toISOString(), wall: new Date(h.wall).toISOString().slice(0, 16),
-                colour: h.colour, offPeak: h.offPeak, priceEur: h.priceEur,
-                pvKwh: round3(h.pvKwh), loadKwh: round3(h.loadKwh), soc: round1(st.soc), socEnd: round1(st.socEnd),
-                output: this.unitValue('POP', st.output === 'sbu' ? OUTPUT.sbu : OUTPUT.utility), gridChargeA: st.currentA,
-                gridKwh: round3(st.gridKwh), costEur: round3(st.energyEur + st.wearEur), noAutomationEur: round3(baselineHour[i]),
+                start: new Date(h.start).toISOString(),
+                wall: new Date(h.wall).toISOString().slice(0, 16),
+                colour: h.colour,
+                offPeak: h.offPeak,
+                priceEur: h.priceEur,
+                pvKwh: round3(h.pvKwh),
+                loadKwh: round3(h.loadKwh),
+                soc: round1(st.soc),
+                socEnd: round1(st.socEnd),
+                output: this.unitValue('POP', st.output === 'sbu' ? OUTPUT.sbu : OUTPUT.utility),
+                gridChargeA: st.currentA,
+                gridKwh: round3(st.gridKwh),
+                costEur: round3(st.energyEur + st.wearEur),
+                noAutomationEur: round3(baselineHour[i]),
                 reason: hourReason(h, st),
             };
         });
@@ -530,21 +720,31 @@ class TempoPlanner {
         }
         const peak = hours.find((h) => !h.offPeak) || firstHour;
         const colourText = `${peak.colourKnown ? '' : 'unknown, taken as '}${peak.colour}`;
-        const expectedCostEur = round2(result.steps.reduce((a, st) => a + st.energyEur + st.wearEur, 0));
+        const expectedCostEur = round2(
+            result.steps.reduce((a, st) => a + st.energyEur + st.wearEur, 0),
+        );
         const head = offPeak ? `HC before a ${colourText} day` : `HP on a ${colourText} day`;
         const what = charging
             ? `grid charging at ${first.currentA} A from ${fmt(soc, 0)} % to ${fmt(targetSoc, 0)} % by ${fmtHour(hours, (h) => !h.offPeak)}`
             : first.output === 'sbu'
-                ? `battery first (SBU), SOC ${fmt(soc, 0)} %`
-                : `on the grid, battery kept (SOC ${fmt(soc, 0)} %)`;
+              ? `battery first (SBU), SOC ${fmt(soc, 0)} %`
+              : `on the grid, battery kept (SOC ${fmt(soc, 0)} %)`;
         const output = first.output === 'sbu' ? OUTPUT.sbu : OUTPUT.utility;
         return {
-            mode: charging ? 'charge' : offPeak ? 'hold' : 'peak', strategy: 'optimise',
-            output, charger: charging ? CHARGER.utility : CHARGER.solarOnly, current: charging ? first.currentA : null,
-            targetSoc, offPeak, colour: peak.colour,
-            expectedCostEur, baselineCostEur: round2(baselineEur), horizonEnd: plan.length ? plan[plan.length - 1].wall : null,
+            mode: charging ? 'charge' : offPeak ? 'hold' : 'peak',
+            strategy: 'optimise',
+            output,
+            charger: charging ? CHARGER.utility : CHARGER.solarOnly,
+            current: charging ? first.currentA : null,
+            targetSoc,
+            offPeak,
+            colour: peak.colour,
+            expectedCostEur,
+            baselineCostEur: round2(baselineEur),
+            horizonEnd: plan.length ? plan[plan.length - 1].wall : null,
             plan: plan.slice(0, c.planHours),
-            reason: `${head}: ${what}; planned ${firstHour.priceEur.toFixed(4)} EUR/kWh now, ` +
+            reason:
+                `${head}: ${what}; planned ${firstHour.priceEur.toFixed(4)} EUR/kWh now, ` +
                 `expected ${expectedCostEur.toFixed(2)} EUR to ${plan.length ? plan[plan.length - 1].wall.slice(11) : ''} ` +
                 `(no automation: ${baselineEur.toFixed(2)} EUR)`,
         };
@@ -553,17 +753,20 @@ class TempoPlanner {
     /** The smallest allowed current that adds `socGap` % by 06:00 (with a half-hour margin). */
     chargeCurrent(socGap, hoursLeft) {
         const c = this.config;
-        const energyWh = (socGap / 100) * c.capacityKwh * 1000 / c.chargeEfficiency;
+        const energyWh = ((socGap / 100) * c.capacityKwh * 1000) / c.chargeEfficiency;
         const hours = Math.max(0.25, hoursLeft - 0.5);
         const amps = energyWh / hours / c.batteryVoltage;
-        const steps = [...c.currentSteps].sort((a, b) => a - b).filter((s) => s <= c.maxGridCurrent);
+        const steps = [...c.currentSteps]
+            .sort((a, b) => a - b)
+            .filter((s) => s <= c.maxGridCurrent);
         if (steps.length === 0) return c.maxGridCurrent;
         return steps.find((s) => s >= amps) || steps[steps.length - 1];
     }
 
     /**
      * Decide and return the setting messages to send now: only settings that changed, each at
-     * most once per minIntervalMinutes and maxWritesPerDay times per wall day. Not held back: the fail-safe (safety before wear) and
+     * most once per minIntervalMinutes and maxWritesPerDay times per wall day. Not held back: the
+     * fail-safe (safety before wear) and
      * the switch between HC and HP (scheduled, twice a day - holding it would draw red-HP power).
      */
     plan(when) {
@@ -581,7 +784,8 @@ class TempoPlanner {
             ['output_source_priority', 'POP', decision.output],
             ['charger_source_priority', 'PCP', decision.charger],
         ];
-        if (decision.current !== null) wanted.push(['max_ac_charging_current', 'MUCHGC', decision.current]);
+        if (decision.current !== null)
+            wanted.push(['max_ac_charging_current', 'MUCHGC', decision.current]);
         const changes = [];
         const held = [];
         for (const [setting, command, value] of wanted) {
@@ -589,10 +793,19 @@ class TempoPlanner {
             if (last && last.value === value) continue;
             const since = last ? t.at - last.at : Infinity;
             const day = isoDay(t.wall);
-            const today = this.writesByDay[setting] && this.writesByDay[setting].day === day ? this.writesByDay[setting].count : 0;
-            const pressing = decision.mode === 'failsafe' || boundary ||
+            const today =
+                this.writesByDay[setting] && this.writesByDay[setting].day === day
+                    ? this.writesByDay[setting].count
+                    : 0;
+            const pressing =
+                decision.mode === 'failsafe' ||
+                boundary ||
                 (setting === 'output_source_priority' && (decision.mode === 'rearm' || rearming));
-            if (!pressing && (since < this.config.minIntervalMinutes * MINUTE || today >= this.config.maxWritesPerDay)) {
+            if (
+                !pressing &&
+                (since < this.config.minIntervalMinutes * MINUTE ||
+                    today >= this.config.maxWritesPerDay)
+            ) {
                 held.push(setting);
                 continue;
             }
@@ -601,7 +814,11 @@ class TempoPlanner {
             changes.push({ setting, command, value: this.unitValue(command, value) });
         }
         // the decision as the unit will show it (the plan itself keeps the generic labels)
-        const shown = { ...decision, output: this.unitValue('POP', decision.output), charger: this.unitValue('PCP', decision.charger) };
+        const shown = {
+            ...decision,
+            output: this.unitValue('POP', decision.output),
+            charger: this.unitValue('PCP', decision.charger),
+        };
         return { decision: shown, changes, held };
     }
 
@@ -612,18 +829,31 @@ class TempoPlanner {
      */
     rearm(t, decision) {
         const c = this.config;
-        if (c.strategy !== 'optimise' || decision.output !== OUTPUT.sbu || !['peak', 'hold'].includes(decision.mode)) return null;
+        if (
+            c.strategy !== 'optimise' ||
+            decision.output !== OUTPUT.sbu ||
+            !['peak', 'hold'].includes(decision.mode)
+        )
+            return null;
         const line = this.inputs.lineMode;
         const pop = this.lastSent.output_source_priority;
-        if (!line || !line.value || !pop || pop.value !== OUTPUT.sbu || line.at <= pop.at) return null;
-        if (!this.fresh('lineMode', t, c.staleMinutes.soc) || this.inputs.soc.value < c.reserveSoc + c.rearmMarginSoc) return null;
+        if (!line || !line.value || !pop || pop.value !== OUTPUT.sbu || line.at <= pop.at)
+            return null;
+        if (
+            !this.fresh('lineMode', t, c.staleMinutes.soc) ||
+            this.inputs.soc.value < c.reserveSoc + c.rearmMarginSoc
+        )
+            return null;
         const day = isoDay(t.wall);
         const count = this.rearms && this.rearms.day === day ? this.rearms.count : 0;
         if (count >= c.maxRearmsPerDay) return null;
         this.rearms = { day, count: count + 1 };
         return {
-            ...decision, mode: 'rearm', output: OUTPUT.utility,
-            reason: `The unit fell back to the grid on SBU with ${fmt(this.inputs.soc.value, 0)} % SOC: ` +
+            ...decision,
+            mode: 'rearm',
+            output: OUTPUT.utility,
+            reason:
+                `The unit fell back to the grid on SBU with ${fmt(this.inputs.soc.value, 0)} % SOC: ` +
                 `Utility first for a moment, then SBU again to put it back on the battery`,
         };
     }
@@ -635,7 +865,8 @@ class TempoPlanner {
      * Returns whether the labels changed.
      */
     useCatalogue(catalogue) {
-        const unit = catalogue && Array.isArray(catalogue.commands) ? choicesByMeaning(catalogue) : null;
+        const unit =
+            catalogue && Array.isArray(catalogue.commands) ? choicesByMeaning(catalogue) : null;
         const changed = JSON.stringify(unit) !== JSON.stringify(this.unit || null);
         this.unit = unit;
         if (changed) this.resetSent();
@@ -664,7 +895,9 @@ class TempoPlanner {
         this.lastSent = {};
     }
 
-    /** The planner's notion of now, a moment: the last clock input if one is used, else real time. */
+    /**
+     * The planner's notion of now, a moment: the last clock input if one is used, else real time.
+     */
     now(realNow = Date.now()) {
         if (this.clock !== undefined) return this.clock;
         return momentOfInstant(realNow, this.config.timeZone);
@@ -693,7 +926,8 @@ function fmtHour(hours, predicate) {
 /** Why the plan does what it does in one hour, in words for a chart's tooltip. */
 function hourReason(hour, step) {
     const period = `${hour.colour} ${hour.offPeak ? 'HC' : 'HP'} ${hour.priceEur.toFixed(4)} EUR/kWh`;
-    if (step.currentA > 0) return `${period}: charge ${step.gridChargeKwh.toFixed(2)} kWh from the grid at ${step.currentA} A for later`;
+    if (step.currentA > 0)
+        return `${period}: charge ${step.gridChargeKwh.toFixed(2)} kWh from the grid at ${step.currentA} A for later`;
     if (step.output === 'sbu') {
         return step.batteryOutKwh > 0.005
             ? `${period}: battery covers ${step.batteryOutKwh.toFixed(2)} of ${hour.loadKwh.toFixed(2)} kWh`
@@ -711,7 +945,13 @@ function mergeConfig(base, over) {
     const out = Array.isArray(base) ? [...base] : { ...base };
     for (const [k, v] of Object.entries(over || {})) {
         if (v === undefined || v === null || v === '') continue;
-        if (typeof v === 'object' && !Array.isArray(v) && typeof base[k] === 'object' && base[k] !== null && !Array.isArray(base[k])) {
+        if (
+            typeof v === 'object' &&
+            !Array.isArray(v) &&
+            typeof base[k] === 'object' &&
+            base[k] !== null &&
+            !Array.isArray(base[k])
+        ) {
             out[k] = mergeConfig(base[k], v);
         } else {
             out[k] = v;
@@ -720,4 +960,14 @@ function mergeConfig(base, over) {
     return out;
 }
 
-module.exports = { TempoPlanner, DEFAULTS, OUTPUT, CHARGER, choicesByMeaning, normaliseColour, parseBool, toKwh, wallClock };
+module.exports = {
+    TempoPlanner,
+    DEFAULTS,
+    OUTPUT,
+    CHARGER,
+    choicesByMeaning,
+    normaliseColour,
+    parseBool,
+    toKwh,
+    wallClock,
+};

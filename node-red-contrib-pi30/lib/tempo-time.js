@@ -15,10 +15,19 @@ const NAIVE = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?$/;
 const formatters = new Map();
 function formatter(timeZone) {
     if (!formatters.has(timeZone)) {
-        formatters.set(timeZone, new Intl.DateTimeFormat('en-GB', {
-            timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-            hour: '2-digit', minute: '2-digit', second: '2-digit',
-        }));
+        formatters.set(
+            timeZone,
+            new Intl.DateTimeFormat('en-GB', {
+                timeZone,
+                hourCycle: 'h23',
+                year: 'numeric',
+                month: '2-digit',
+                day: '2-digit',
+                hour: '2-digit',
+                minute: '2-digit',
+                second: '2-digit',
+            }),
+        );
     }
     return formatters.get(timeZone);
 }
@@ -28,8 +37,15 @@ function wallOfInstant(ms, timeZone) {
     if (!timeZone) return ms;
     const parts = {};
     for (const p of formatter(timeZone).formatToParts(new Date(ms))) parts[p.type] = p.value;
-    const wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
-    return wall + (ms % 1000 + 1000) % 1000;
+    const wall = Date.UTC(
+        +parts.year,
+        +parts.month - 1,
+        +parts.day,
+        +parts.hour,
+        +parts.minute,
+        +parts.second,
+    );
+    return wall + (((ms % 1000) + 1000) % 1000);
 }
 
 /**
@@ -93,5 +109,14 @@ function inWindow(hour, start, end) {
 }
 
 module.exports = {
-    HOUR, MINUTE, wallOfInstant, instantOfWall, wallClock, isInstant, momentOfInstant, momentOfWall, isoDay, inWindow,
+    HOUR,
+    MINUTE,
+    wallOfInstant,
+    instantOfWall,
+    wallClock,
+    isInstant,
+    momentOfInstant,
+    momentOfWall,
+    isoDay,
+    inWindow,
 };

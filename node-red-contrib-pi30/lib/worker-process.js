@@ -62,9 +62,9 @@ class ManagedWorker extends EventEmitter {
     /**
      * @param {object} options
      * @param {string} [options.python] interpreter with pyworker installed (e.g. python3)
-     * @param {() => Promise<{python: string, pythonArgs?: string[], env: object, description: string,
-     *   rejected: string[]}>} [options.locate] finds the interpreter (its options and environment)
-     *   before each start instead
+     * @param {() => Promise<{python: string, pythonArgs?: string[], env: object,
+     *   description: string, rejected: string[]}>} [options.locate] finds the interpreter (its
+     *   options and environment) before each start instead
      * @param {string[]} options.args arguments after `-m pyworker.cli`
      * @param {(level: string, line: string) => void} options.log
      * @param {number} [options.minBackoff] ms before the first restart
@@ -111,7 +111,11 @@ class ManagedWorker extends EventEmitter {
         const argv = [...pythonArgs, '-m', 'pyworker.cli', ...args];
         let child;
         try {
-            child = spawn(python, argv, { stdio: ['ignore', 'pipe', 'pipe'], env, windowsHide: true });
+            child = spawn(python, argv, {
+                stdio: ['ignore', 'pipe', 'pipe'],
+                env,
+                windowsHide: true,
+            });
         } catch (err) {
             this.options.log('error', `cannot start ${python}: ${err.message}`);
             this._scheduleRestart();
@@ -145,7 +149,9 @@ class ManagedWorker extends EventEmitter {
         if (child.pid !== undefined) this.emit('start', child.pid);
     }
 
-    /** Find the interpreter, then start; a failure is logged (once per distinct reason) and retried. */
+    /**
+     * Find the interpreter, then start; a failure is logged (once per distinct reason) and retried.
+     */
     _locate() {
         this._locating = this.options.locate().then(
             (found) => {
@@ -153,14 +159,18 @@ class ManagedWorker extends EventEmitter {
                 this._lastLocateError = '';
                 if (this.stopping) return;
                 this._located = found;
-                for (const why of found.rejected || []) this.options.log('warn', `not using ${why}`);
+                for (const why of found.rejected || [])
+                    this.options.log('warn', `not using ${why}`);
                 this.options.log('info', `using ${found.description}`);
                 this.start();
             },
             (err) => {
                 this._locating = null;
                 if (this.stopping) return;
-                this.options.log(err.message === this._lastLocateError ? 'debug' : 'error', err.message);
+                this.options.log(
+                    err.message === this._lastLocateError ? 'debug' : 'error',
+                    err.message,
+                );
                 this._lastLocateError = err.message;
                 this._scheduleRestart();
             },

@@ -129,7 +129,8 @@ module.exports = function (RED) {
             if (cmd.options_key && Array.isArray(data[cmd.options_key])) {
                 live.currentOptions[cmd.name] = data[cmd.options_key];
             }
-            if (cmd.name === 'QPIRI' && Number(data.battery_voltage) > 0) live.batteryVoltage = Number(data.battery_voltage);
+            if (cmd.name === 'QPIRI' && Number(data.battery_voltage) > 0)
+                live.batteryVoltage = Number(data.battery_voltage);
             return JSON.stringify(live) !== before;
         }
 
@@ -141,8 +142,19 @@ module.exports = function (RED) {
                 for (const [other, otherData] of latest) {
                     if (other === command) continue;
                     const catalogue = inverter.catalogue();
-                    const ctx = { command: other, data: otherData, topics, device, options, skip, catalogue, live };
-                    if (options.controls) for (const e of ha.controlEntities(ctx)) sendConfig(send, e.topic, e.config);
+                    const ctx = {
+                        command: other,
+                        data: otherData,
+                        topics,
+                        device,
+                        options,
+                        skip,
+                        catalogue,
+                        live,
+                    };
+                    if (options.controls)
+                        for (const e of ha.controlEntities(ctx))
+                            sendConfig(send, e.topic, e.config);
                 }
             }
             const catalogue = inverter.catalogue();
@@ -158,7 +170,12 @@ module.exports = function (RED) {
             }
             // a field or control of this command that is no longer exposed: remove its entity
             for (const topic of [...previous, ...published.keys()]) {
-                if (own.has(topic) || !topic.startsWith(prefix) || !topic.includes(`/${topics.deviceId}/`)) continue;
+                if (
+                    own.has(topic) ||
+                    !topic.startsWith(prefix) ||
+                    !topic.includes(`/${topics.deviceId}/`)
+                )
+                    continue;
                 if (commandOfTopic(topic) === command.toUpperCase()) clearConfig(send, topic);
             }
             entities = published.size;
@@ -173,17 +190,37 @@ module.exports = function (RED) {
 
         function status() {
             if (!topics) view.warn(RED._('pi30-ha-mqtt.status.waiting'));
-            else view.ok(RED._('pi30-ha-mqtt.status.entities', { count: entities }) + (online === false ? ' · ' + RED._('pi30-ha-mqtt.status.offline') : ''));
+            else
+                view.ok(
+                    RED._('pi30-ha-mqtt.status.entities', { count: entities }) +
+                        (online === false ? ' · ' + RED._('pi30-ha-mqtt.status.offline') : ''),
+                );
         }
 
         function handle(msg, send) {
             const setter = topics ? topics.setterOf(msg.topic) : null;
             if (setter !== null) {
-                if (!controls.has(setter)) throw new Pi30Error('INVALID_REQUEST', `no control for ${setter} on this device`);
-                send([null, { topic: setter, command: setter, payload: ha.commandValue(controls.get(setter), msg.payload), _msgid: msg._msgid }]);
+                if (!controls.has(setter))
+                    throw new Pi30Error(
+                        'INVALID_REQUEST',
+                        `no control for ${setter} on this device`,
+                    );
+                send([
+                    null,
+                    {
+                        topic: setter,
+                        command: setter,
+                        payload: ha.commandValue(controls.get(setter), msg.payload),
+                        _msgid: msg._msgid,
+                    },
+                ]);
                 return;
             }
-            if (typeof msg.topic === 'string' && msg.topic.startsWith(`${options.baseTopic}/`) && msg.topic.includes('/set/')) {
+            if (
+                typeof msg.topic === 'string' &&
+                msg.topic.startsWith(`${options.baseTopic}/`) &&
+                msg.topic.includes('/set/')
+            ) {
                 // another inverter's command (one `mqtt in` may serve several devices), or one
                 // that came before this device was known: not for us
                 return;
@@ -195,13 +232,24 @@ module.exports = function (RED) {
             }
             if (msg.topic === 'health' && msg.payload && typeof msg.payload === 'object') {
                 identify(send, msg.payload);
-                setOnline(send, Boolean(msg.payload.port && msg.payload.port.state === 'connected'));
+                setOnline(
+                    send,
+                    Boolean(msg.payload.port && msg.payload.port.state === 'connected'),
+                );
                 return;
             }
             const command = text(msg.pi30 && msg.pi30.command) || text(msg.topic);
-            if (command && msg.payload && typeof msg.payload === 'object' && !Array.isArray(msg.payload)) {
+            if (
+                command &&
+                msg.payload &&
+                typeof msg.payload === 'object' &&
+                !Array.isArray(msg.payload)
+            ) {
                 if (!inverter.catalogue().resolve(command)) {
-                    throw new Pi30Error('INVALID_REQUEST', `${command}: not a command of the catalogue`);
+                    throw new Pi30Error(
+                        'INVALID_REQUEST',
+                        `${command}: not a command of the catalogue`,
+                    );
                 }
                 if (!wanted(command)) return;
                 identify(send, inverter.health);

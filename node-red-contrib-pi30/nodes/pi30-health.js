@@ -79,7 +79,8 @@ module.exports = function (RED) {
                     node.send(out);
                 })
                 .catch((err) => {
-                    if (!closing && !isShutdown(err) && streak.failed(err.code)) node.error(err, msg);
+                    if (!closing && !isShutdown(err) && streak.failed(err.code))
+                        node.error(err, msg);
                 })
                 .finally(() => {
                     running = false;

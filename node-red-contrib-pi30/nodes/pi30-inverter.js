@@ -26,9 +26,15 @@ module.exports = function (RED) {
         node.name = config.name || '';
         node.endpoint = String(config.endpoint || DEFAULT_ENDPOINT).trim();
         // the worker takes deadlines up to 10 minutes
-        node.timeout = Number(config.timeout) > 0 ? Math.min(Number(config.timeout), 600000) : DEFAULT_TIMEOUT_MS;
+        node.timeout =
+            Number(config.timeout) > 0
+                ? Math.min(Number(config.timeout), 600000)
+                : DEFAULT_TIMEOUT_MS;
         // 'auto': the worker identifies the unit (variant and device profile) at connect
-        node.protocol = PROTOCOLS.includes(config.protocol) || config.protocol === 'auto' ? config.protocol : 'PI30';
+        node.protocol =
+            PROTOCOLS.includes(config.protocol) || config.protocol === 'auto'
+                ? config.protocol
+                : 'PI30';
         node.managed = config.managed === true || config.managed === 'true';
         node.python = String(config.python || '').trim(); // empty: the first suitable one found
         node.serialPort = String(config.serialPort || '').trim();
@@ -45,11 +51,17 @@ module.exports = function (RED) {
         const creds = node.credentials || {};
         let curve = null;
         if (creds.serverKey) {
-            const bad = ['serverKey', 'publicKey', 'secretKey'].filter((k) => !Z85_KEY.test(creds[k] || ''));
+            const bad = ['serverKey', 'publicKey', 'secretKey'].filter(
+                (k) => !Z85_KEY.test(creds[k] || ''),
+            );
             if (bad.length) {
                 node.error(RED._('pi30-inverter.errors.bad-keys', { keys: bad.join(', ') }));
             } else {
-                curve = { serverKey: creds.serverKey, publicKey: creds.publicKey, secretKey: creds.secretKey };
+                curve = {
+                    serverKey: creds.serverKey,
+                    publicKey: creds.publicKey,
+                    secretKey: creds.secretKey,
+                };
             }
         }
 
@@ -65,8 +77,10 @@ module.exports = function (RED) {
         node.link = function () {
             const s = node.client.state;
             if (s === STATES.CONNECTED) {
-                if (node.portState === 'unavailable') return { state: 'port-unavailable', detail: node.portError };
-                if (node.portState === 'reconnecting') return { state: 'port-reconnecting', detail: node.portError };
+                if (node.portState === 'unavailable')
+                    return { state: 'port-unavailable', detail: node.portError };
+                if (node.portState === 'reconnecting')
+                    return { state: 'port-reconnecting', detail: node.portError };
                 return { state: 'connected', detail: '' };
             }
             return { state: s, detail: node.client.stateDetail };
@@ -83,11 +97,26 @@ module.exports = function (RED) {
                 if (link.state === 'connected') {
                     node.log(RED._('pi30-inverter.log.connected', { endpoint: where }));
                 } else if (link.state === 'unreachable' && previous) {
-                    node.warn(RED._('pi30-inverter.log.unreachable', { endpoint: where, detail: link.detail }));
-                } else if (link.state === 'port-unavailable' || link.state === 'port-reconnecting') {
-                    node.warn(RED._('pi30-inverter.log.port-unavailable', { detail: link.detail || '?' }));
+                    node.warn(
+                        RED._('pi30-inverter.log.unreachable', {
+                            endpoint: where,
+                            detail: link.detail,
+                        }),
+                    );
+                } else if (
+                    link.state === 'port-unavailable' ||
+                    link.state === 'port-reconnecting'
+                ) {
+                    node.warn(
+                        RED._('pi30-inverter.log.port-unavailable', { detail: link.detail || '?' }),
+                    );
                 } else if (link.state === 'auth-failed') {
-                    node.error(RED._('pi30-inverter.log.auth-failed', { endpoint: where, detail: link.detail }));
+                    node.error(
+                        RED._('pi30-inverter.log.auth-failed', {
+                            endpoint: where,
+                            detail: link.detail,
+                        }),
+                    );
                 }
             }
             for (const callback of listeners.values()) callback(link);
@@ -101,12 +130,19 @@ module.exports = function (RED) {
 
         async function refreshHealth() {
             try {
-                const reply = await node.client.request('health', {}, { timeout: Math.min(node.timeout, 5000) });
+                const reply = await node.client.request(
+                    'health',
+                    {},
+                    { timeout: Math.min(node.timeout, 5000) },
+                );
                 node.health = reply;
                 followProfile(reply);
                 const port = reply.port || {};
                 const last = port.last_error;
-                setPort(port.state || null, last && typeof last === 'object' ? `${last.code}: ${last.message}` : last || '');
+                setPort(
+                    port.state || null,
+                    last && typeof last === 'object' ? `${last.code}: ${last.message}` : last || '',
+                );
             } catch (err) {
                 /* the link state already says what went wrong */
             }
@@ -115,13 +151,26 @@ module.exports = function (RED) {
         /** Replies carry the worker's device profile: fetch the unit's own catalogue once the
          *  worker has identified the unit (or identified another one). */
         function followProfile(reply) {
-            if (reply && reply.profile && node.liveCatalogue && node.liveCatalogue.profile !== reply.profile) refreshCatalogue();
+            if (
+                reply &&
+                reply.profile &&
+                node.liveCatalogue &&
+                node.liveCatalogue.profile !== reply.profile
+            )
+                refreshCatalogue();
         }
 
         async function refreshCatalogue() {
             try {
-                const reply = await node.client.request('catalogue', {}, { timeout: Math.min(node.timeout, 5000) });
-                const data = reply.catalogue && Array.isArray(reply.catalogue.commands) ? reply.catalogue : reply;
+                const reply = await node.client.request(
+                    'catalogue',
+                    {},
+                    { timeout: Math.min(node.timeout, 5000) },
+                );
+                const data =
+                    reply.catalogue && Array.isArray(reply.catalogue.commands)
+                        ? reply.catalogue
+                        : reply;
                 node.liveCatalogue = new CatalogueIndex(data, 'worker');
             } catch (err) {
                 /* the snapshot stays in use */
@@ -155,7 +204,11 @@ module.exports = function (RED) {
             try {
                 const reply = await node.client.request(op, fields, opts);
                 followProfile(reply);
-                if ((op === 'query' || op === 'set') && node.portState !== 'connected' && node.portState !== null) {
+                if (
+                    (op === 'query' || op === 'set') &&
+                    node.portState !== 'connected' &&
+                    node.portState !== null
+                ) {
                     setPort('connected', '');
                 }
                 return reply;
@@ -198,7 +251,9 @@ module.exports = function (RED) {
                         else node.log(text);
                     },
                 });
-                node.worker.on('start', (pid) => node.log(RED._('pi30-inverter.log.started', { pid })));
+                node.worker.on('start', (pid) =>
+                    node.log(RED._('pi30-inverter.log.started', { pid })),
+                );
                 node.worker.start();
             }
         }
@@ -240,10 +295,15 @@ module.exports = function (RED) {
     // The catalogue for the editor's dropdowns: live from the worker, else the snapshot.
     RED.httpAdmin.get('/pi30/catalogue', permission, async (req, res) => {
         const inverter = liveInverter(req.query.inverter);
-        if (inverter && !inverter.liveCatalogue && inverter.client.state === STATES.CONNECTED) {
+        // no catalogue yet, or the worker's stand-in while it identifies the unit: ask again
+        const unsettled = inverter && !(inverter.liveCatalogue && inverter.liveCatalogue.profile);
+        if (unsettled && inverter.client.state === STATES.CONNECTED) {
             try {
                 const reply = await inverter.request('catalogue', {}, { timeout: 3000 });
-                const data = reply.catalogue && Array.isArray(reply.catalogue.commands) ? reply.catalogue : reply;
+                const data =
+                    reply.catalogue && Array.isArray(reply.catalogue.commands)
+                        ? reply.catalogue
+                        : reply;
                 inverter.liveCatalogue = new CatalogueIndex(data, 'worker');
             } catch (err) {
                 /* fall back to the snapshot */
@@ -251,7 +311,12 @@ module.exports = function (RED) {
         }
         if (inverter && inverter.liveCatalogue) {
             const c = inverter.liveCatalogue;
-            res.json({ source: 'worker', protocol: c.protocol, commands: c.commands });
+            res.json({
+                source: 'worker',
+                protocol: c.protocol,
+                profile: c.profile,
+                commands: c.commands,
+            });
             return;
         }
         const protocol = protocolOf(req, inverter);
@@ -262,10 +327,14 @@ module.exports = function (RED) {
     // Value suggestions for one setter; with a live worker, from the unit's own lists.
     RED.httpAdmin.get('/pi30/setter-values', permission, async (req, res) => {
         const inverter = liveInverter(req.query.inverter);
-        const catalogue = inverter ? inverter.catalogue() : CatalogueIndex.fromSnapshot(protocolOf(req, null));
+        const catalogue = inverter
+            ? inverter.catalogue()
+            : CatalogueIndex.fromSnapshot(protocolOf(req, null));
         const resolved = catalogue.resolve(req.query.command);
         if (!resolved || resolved.command.kind !== 'setter') {
-            res.status(404).json({ error: { code: 'UNKNOWN_COMMAND', message: `not a setter: ${req.query.command}` } });
+            res.status(404).json({
+                error: { code: 'UNKNOWN_COMMAND', message: `not a setter: ${req.query.command}` },
+            });
             return;
         }
         const cmd = resolved.command;
@@ -284,7 +353,8 @@ module.exports = function (RED) {
             }
             if (arg.values_by_battery) {
                 const data = await ask('QPIRI');
-                if (data && data.battery_voltage) live.batteryVoltage = Math.round(Number(data.battery_voltage));
+                if (data && data.battery_voltage)
+                    live.batteryVoltage = Math.round(Number(data.battery_voltage));
             }
         }
         res.json({ command: cmd.name, dangerous: !!cmd.dangerous, ...setterValues(cmd, live) });
@@ -303,8 +373,14 @@ module.exports = function (RED) {
             const { v, id, ...body } = await inverter.request('health', {}, { timeout: 3000 });
             health = body;
         } catch (err) {
-            error = err instanceof Pi30Error ? err.toJSON() : { code: 'ERROR', message: err.message };
+            error =
+                err instanceof Pi30Error ? err.toJSON() : { code: 'ERROR', message: err.message };
         }
-        res.json({ link: inverter.link(), health, error, pid: inverter.worker ? inverter.worker.pid : null });
+        res.json({
+            link: inverter.link(),
+            health,
+            error,
+            pid: inverter.worker ? inverter.worker.pid : null,
+        });
     });
 };

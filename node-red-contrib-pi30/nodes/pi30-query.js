@@ -7,7 +7,13 @@
 
 const { Pi30Error } = require('../lib/errors');
 const { objectMessage, splitMessages } = require('../lib/messages');
-const { StatusView, FailureStreak, requireInverter, text, isShutdown } = require('../lib/node-support');
+const {
+    StatusView,
+    FailureStreak,
+    requireInverter,
+    text,
+    isShutdown,
+} = require('../lib/node-support');
 
 const MAX_AGE_LIMIT_MS = 600000;
 
@@ -19,7 +25,8 @@ module.exports = function (RED) {
         node.interval = Number(config.interval) > 0 ? Number(config.interval) : 0; // seconds
         node.output = config.output === 'split' ? 'split' : 'object';
         // ms; the worker takes at most 10 minutes
-        node.maxAge = Number(config.maxAge) > 0 ? Math.min(Number(config.maxAge), MAX_AGE_LIMIT_MS) : 0;
+        node.maxAge =
+            Number(config.maxAge) > 0 ? Math.min(Number(config.maxAge), MAX_AGE_LIMIT_MS) : 0;
         node.polls = { sent: 0, skipped: 0 };
 
         const inverter = requireInverter(RED, node, config);
@@ -34,7 +41,8 @@ module.exports = function (RED) {
         inverter.subscribe(node, (link) => view.setLink(link));
 
         async function query(msg, priority) {
-            const command = node.command || text(msg.command).toUpperCase() || text(msg.topic).toUpperCase();
+            const command =
+                node.command || text(msg.command).toUpperCase() || text(msg.topic).toUpperCase();
             if (!command) {
                 throw new Pi30Error(
                     'INVALID_REQUEST',

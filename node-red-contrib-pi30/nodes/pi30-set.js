@@ -31,7 +31,7 @@ module.exports = function (RED) {
         RED.nodes.createNode(this, config);
         const node = this;
         node.command = text(config.command).toUpperCase();
-        node.value = typeof config.value === 'string' ? config.value.trim() : config.value ?? '';
+        node.value = typeof config.value === 'string' ? config.value.trim() : (config.value ?? '');
         node.onlyIfChanged = flag(config.onlyIfChanged, true);
         node.verify = flag(config.verify, true);
 
@@ -45,7 +45,10 @@ module.exports = function (RED) {
         async function set(msg) {
             let command = node.command || text(msg.command).toUpperCase();
             if (!command) {
-                throw new Pi30Error('INVALID_REQUEST', 'no setter: choose one in the node, or send it in msg.command');
+                throw new Pi30Error(
+                    'INVALID_REQUEST',
+                    'no setter: choose one in the node, or send it in msg.command',
+                );
             }
             const fromConfig = node.value !== '' && node.value !== undefined;
             const value = fromConfig ? configValue(node.value) : msg.payload;

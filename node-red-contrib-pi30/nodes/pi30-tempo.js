@@ -14,8 +14,18 @@ const INPUTS = [
     ['today', 'topicToday', 'propToday', 'sensor.rte_tempo_couleur_actuelle'],
     ['tomorrow', 'topicTomorrow', 'propTomorrow', 'sensor.rte_tempo_prochaine_couleur'],
     ['hc', 'topicHc', 'propHc', 'binary_sensor.rte_tempo_heures_creuses'],
-    ['forecastToday', 'topicForecastToday', 'propForecastToday', 'sensor.energy_production_today_remaining'],
-    ['forecastTomorrow', 'topicForecastTomorrow', 'propForecastTomorrow', 'sensor.energy_production_tomorrow'],
+    [
+        'forecastToday',
+        'topicForecastToday',
+        'propForecastToday',
+        'sensor.energy_production_today_remaining',
+    ],
+    [
+        'forecastTomorrow',
+        'topicForecastTomorrow',
+        'propForecastTomorrow',
+        'sensor.energy_production_tomorrow',
+    ],
     ['soc', 'topicSoc', 'propSoc', 'battery_capacity'],
     ['clock', 'topicClock', 'propClock', ''],
 ];
@@ -27,8 +37,11 @@ function number(value) {
 }
 
 function numbers(text) {
-    const list = String(text === undefined || text === null ? '' : text).split(/[\s,;]+/).filter((w) => w !== '')
-        .map(Number).filter((n) => Number.isFinite(n) && n >= 0);
+    const list = String(text === undefined || text === null ? '' : text)
+        .split(/[\s,;]+/)
+        .filter((w) => w !== '')
+        .map(Number)
+        .filter((n) => Number.isFinite(n) && n >= 0);
     return list.length ? list : undefined;
 }
 
@@ -39,7 +52,11 @@ function energyUnit(msg, configured) {
 }
 
 function haAttributes(msg) {
-    return (msg.data && ((msg.data.new_state && msg.data.new_state.attributes) || msg.data.attributes)) || {};
+    return (
+        (msg.data &&
+            ((msg.data.new_state && msg.data.new_state.attributes) || msg.data.attributes)) ||
+        {}
+    );
 }
 
 /** The node's price row (in force from its date), over the planner's table. */
@@ -49,15 +66,25 @@ function priceTable(config) {
     for (const colour of ['blue', 'white', 'red']) {
         fields[colour] = {};
         for (const period of ['hc', 'hp']) {
-            const v = number(config[`price${colour[0].toUpperCase()}${colour.slice(1)}${period === 'hc' ? 'Hc' : 'Hp'}`]);
-            if (v !== undefined) { fields[colour][period] = v; any = true; }
+            const v = number(
+                config[
+                    `price${colour[0].toUpperCase()}${colour.slice(1)}${period === 'hc' ? 'Hc' : 'Hp'}`
+                ],
+            );
+            if (v !== undefined) {
+                fields[colour][period] = v;
+                any = true;
+            }
         }
     }
     if (!any) return undefined;
-    const from = /^\d{4}-\d\d-\d\d$/.test(String(config.priceFrom || '').trim()) ? config.priceFrom.trim() : '1970-01-01';
+    const from = /^\d{4}-\d\d-\d\d$/.test(String(config.priceFrom || '').trim())
+        ? config.priceFrom.trim()
+        : '1970-01-01';
     const base = [...DEFAULTS.prices].filter((e) => e.from <= from).pop() || DEFAULTS.prices[0];
     const row = { from };
-    for (const colour of ['blue', 'white', 'red']) row[colour] = { ...base[colour], ...fields[colour] };
+    for (const colour of ['blue', 'white', 'red'])
+        row[colour] = { ...base[colour], ...fields[colour] };
     return [...DEFAULTS.prices.filter((e) => e.from !== from), row];
 }
 
@@ -81,8 +108,14 @@ function plannerOptions(config) {
         maxSoc: number(config.maxSoc),
         hysteresisSoc: number(config.hysteresisSoc),
         maxGridCurrent: number(config.maxGridCurrent),
-        currentSteps: (numbers(config.currentSteps) || []).filter((n) => n > 0).length ? numbers(config.currentSteps).filter((n) => n > 0) : undefined,
-        hpUseKwh: { blue: number(config.hpUseBlue), white: number(config.hpUseWhite), red: number(config.hpUseRed) },
+        currentSteps: (numbers(config.currentSteps) || []).filter((n) => n > 0).length
+            ? numbers(config.currentSteps).filter((n) => n > 0)
+            : undefined,
+        hpUseKwh: {
+            blue: number(config.hpUseBlue),
+            white: number(config.hpUseWhite),
+            red: number(config.hpUseRed),
+        },
         policy,
         unknownColourAs: config.unknownColourAs || undefined,
         safe: { output: config.safeOutput || undefined, charger: config.safeCharger || undefined },
@@ -97,7 +130,10 @@ function plannerOptions(config) {
         timeZone: config.timeZone || undefined,
         prices: priceTable(config),
         wearEurPerKwh: number(config.wearEurPerKwh),
-        roundTripEfficiency: number(config.roundTripEfficiency) === undefined ? undefined : number(config.roundTripEfficiency) / 100,
+        roundTripEfficiency:
+            number(config.roundTripEfficiency) === undefined
+                ? undefined
+                : number(config.roundTripEfficiency) / 100,
         writeCostEur: number(config.writeCostEur),
         maxWritesPerDay: number(config.maxWritesPerDay),
         latitude: number(config.latitude),
@@ -145,18 +181,29 @@ module.exports = function (RED) {
                 if (r.kind === 'forecastToday' || r.kind === 'forecastTomorrow') {
                     // hourly values when the integration gives them (Forecast.Solar, Solcast)
                     const attrs = haAttributes(msg);
-                    if (msg.forecast || attrs.wh_period || attrs.watt_hours_period || attrs.watts || attrs.detailedForecast || attrs.detailed_forecast) {
+                    if (
+                        msg.forecast ||
+                        attrs.wh_period ||
+                        attrs.watt_hours_period ||
+                        attrs.watts ||
+                        attrs.detailedForecast ||
+                        attrs.detailed_forecast
+                    ) {
                         used = planner.update('solarHourly', msg.forecast || attrs, now) || used;
                     }
                     value = { value, unit: energyUnit(msg, config.forecastUnit) };
                 }
                 if (r.kind === 'clock' && value && typeof value === 'object' && value.device_time) {
-                    value = value.device_time;   // a pi30-query QT in object mode
+                    value = value.device_time; // a pi30-query QT in object mode
                 }
                 used = planner.update(r.kind, value, now) || used;
             }
             // A pi30-query in object mode: take the SOC out of QPIGS, the time out of QT.
-            if (msg.topic === 'QPIGS' && msg.payload && typeof msg.payload.battery_capacity === 'number') {
+            if (
+                msg.topic === 'QPIGS' &&
+                msg.payload &&
+                typeof msg.payload.battery_capacity === 'number'
+            ) {
                 used = planner.update('soc', msg.payload.battery_capacity, now) || used;
                 // the house's load, learned per hour of day, weekday/weekend and colour
                 if (typeof msg.payload.ac_output_active_power === 'number') {
@@ -164,12 +211,15 @@ module.exports = function (RED) {
                 }
             }
             if (msg.topic === 'QMOD' && msg.payload) {
-                const mode = typeof msg.payload === 'object' ? msg.payload.device_mode : msg.payload;
+                const mode =
+                    typeof msg.payload === 'object' ? msg.payload.device_mode : msg.payload;
                 used = planner.update('lineMode', mode, now) || used;
             }
             // the unit's own grid charging current steps (pi30-query of QMUCHGCR)
             if (msg.topic === 'QMUCHGCR' && msg.payload) {
-                const steps = Array.isArray(msg.payload) ? msg.payload : msg.payload.max_ac_charging_current_options;
+                const steps = Array.isArray(msg.payload)
+                    ? msg.payload
+                    : msg.payload.max_ac_charging_current_options;
                 if (steps) used = planner.update('currentSteps', steps, now) || used;
             }
             return used;
@@ -196,20 +246,33 @@ module.exports = function (RED) {
         function evaluate(send, inputMsg) {
             if (!followUnit()) {
                 // writing the generic labels could be refused, or mean another mode on this unit
-                node.status({ fill: 'grey', shape: 'ring', text: statusKey('pi30-tempo', 'waitingUnit') });
+                node.status({
+                    fill: 'grey',
+                    shape: 'ring',
+                    text: statusKey('pi30-tempo', 'waitingUnit'),
+                });
                 return;
             }
             const now = planner.now();
             const { decision, changes, held } = planner.plan(now);
-            const { plan, ...withoutPlan } = decision;   // the plan goes out on its own output
+            const { plan, ...withoutPlan } = decision; // the plan goes out on its own output
             const base = {
                 decision: { ...withoutPlan, held },
                 reason: decision.reason,
             };
             const settingMsgs = changes.map((c) => ({
-                ...base, topic: c.setting, command: c.command, payload: c.value,
+                ...base,
+                topic: c.setting,
+                command: c.command,
+                payload: c.value,
             }));
-            const key = JSON.stringify([decision.mode, decision.output, decision.charger, decision.current, decision.targetSoc]);
+            const key = JSON.stringify([
+                decision.mode,
+                decision.output,
+                decision.charger,
+                decision.current,
+                decision.targetSoc,
+            ]);
             let decisionMsg = null;
             if (key !== lastDecisionKey || (inputMsg && inputMsg.topic === 'tempo_report')) {
                 lastDecisionKey = key;
@@ -218,15 +281,26 @@ module.exports = function (RED) {
             let planMsg = null;
             if (decision.plan) {
                 // a new plan when what it does changes, else at most every 5 minutes
-                const planKey = JSON.stringify(decision.plan.map((h) => [h.wall, h.output, h.gridChargeA]));
-                if (planKey !== lastPlanKey || Date.now() - lastPlanAt > 5 * 60e3 || (inputMsg && inputMsg.topic === 'tempo_report')) {
+                const planKey = JSON.stringify(
+                    decision.plan.map((h) => [h.wall, h.output, h.gridChargeA]),
+                );
+                if (
+                    planKey !== lastPlanKey ||
+                    Date.now() - lastPlanAt > 5 * 60e3 ||
+                    (inputMsg && inputMsg.topic === 'tempo_report')
+                ) {
                     lastPlanKey = planKey;
                     lastPlanAt = Date.now();
                     planMsg = {
-                        topic: 'tempo_plan', payload: decision.plan, reason: decision.reason,
+                        topic: 'tempo_plan',
+                        payload: decision.plan,
+                        reason: decision.reason,
                         attributes: {
-                            expected_cost_eur: decision.expectedCostEur, no_automation_cost_eur: decision.baselineCostEur,
-                            plan_until: decision.horizonEnd, colour: decision.colour, plan: decision.plan,
+                            expected_cost_eur: decision.expectedCostEur,
+                            no_automation_cost_eur: decision.baselineCostEur,
+                            plan_until: decision.horizonEnd,
+                            colour: decision.colour,
+                            plan: decision.plan,
                         },
                     };
                 }
@@ -235,18 +309,31 @@ module.exports = function (RED) {
                 profileSavedAt = planner.loadProfile.closedHours;
                 saveProfile();
             }
-            const colour = { failsafe: 'yellow', waiting: 'grey', charge: 'blue', peak: 'green', hold: 'green', rearm: 'blue' }[decision.mode];
+            const colour = {
+                failsafe: 'yellow',
+                waiting: 'grey',
+                charge: 'blue',
+                peak: 'green',
+                hold: 'green',
+                rearm: 'blue',
+            }[decision.mode];
             // words through the message catalogue, data (SOC, amps, the unit's labels) as is
-            const text = {
-                charge: `⚡ ${Math.round(decision.targetSoc)} % · ${decision.current} A`,
-                failsafe: statusKey('pi30-tempo', 'failsafe'),
-                waiting: statusKey('pi30-tempo', 'waiting'),
-                peak: `HP · ${decision.output}`,
-                hold: `HC · ${decision.output}`,
-                rearm: statusKey('pi30-tempo', 'rearm'),
-            }[decision.mode] || `${decision.mode} · ${decision.output}`;
-            node.status({ fill: colour, shape: ['failsafe', 'waiting'].includes(decision.mode) ? 'ring' : 'dot', text });
-            if (settingMsgs.length || decisionMsg || planMsg) send([settingMsgs.length ? settingMsgs : null, decisionMsg, planMsg]);
+            const text =
+                {
+                    charge: `⚡ ${Math.round(decision.targetSoc)} % · ${decision.current} A`,
+                    failsafe: statusKey('pi30-tempo', 'failsafe'),
+                    waiting: statusKey('pi30-tempo', 'waiting'),
+                    peak: `HP · ${decision.output}`,
+                    hold: `HC · ${decision.output}`,
+                    rearm: statusKey('pi30-tempo', 'rearm'),
+                }[decision.mode] || `${decision.mode} · ${decision.output}`;
+            node.status({
+                fill: colour,
+                shape: ['failsafe', 'waiting'].includes(decision.mode) ? 'ring' : 'dot',
+                text,
+            });
+            if (settingMsgs.length || decisionMsg || planMsg)
+                send([settingMsgs.length ? settingMsgs : null, decisionMsg, planMsg]);
         }
 
         node.on('input', (msg, send, done) => {
@@ -261,15 +348,17 @@ module.exports = function (RED) {
         });
 
         // a new catalogue (the worker identified the unit, or another one) is applied at once
-        const unitTimer = inverter ? setInterval(() => {
-            if (inverter.liveCatalogue && inverter.liveCatalogue !== catalogueSeen) {
-                try {
-                    evaluate((msgs) => node.send(msgs));
-                } catch (err) {
-                    node.error(err);
-                }
-            }
-        }, 1000) : null;
+        const unitTimer = inverter
+            ? setInterval(() => {
+                  if (inverter.liveCatalogue && inverter.liveCatalogue !== catalogueSeen) {
+                      try {
+                          evaluate((msgs) => node.send(msgs));
+                      } catch (err) {
+                          node.error(err);
+                      }
+                  }
+              }, 1000)
+            : null;
 
         const timer = setInterval(() => {
             try {
@@ -291,10 +380,18 @@ module.exports = function (RED) {
     RED.nodes.registerType('pi30-tempo', Pi30TempoNode);
 
     // the editor shows the planner's defaults as placeholders of blank fields (one home for them)
-    RED.httpAdmin.get('/pi30-tempo/defaults', RED.auth.needsPermission('pi30-tempo.read'), (req, res) => {
-        const prices = DEFAULTS.prices[DEFAULTS.prices.length - 1];
-        res.json({ ...DEFAULTS, roundTripEfficiency: DEFAULTS.roundTripEfficiency * 100, currentPrices: prices });
-    });
+    RED.httpAdmin.get(
+        '/pi30-tempo/defaults',
+        RED.auth.needsPermission('pi30-tempo.read'),
+        (req, res) => {
+            const prices = DEFAULTS.prices[DEFAULTS.prices.length - 1];
+            res.json({
+                ...DEFAULTS,
+                roundTripEfficiency: DEFAULTS.roundTripEfficiency * 100,
+                currentPrices: prices,
+            });
+        },
+    );
 };
 
 module.exports.plannerOptions = plannerOptions;

@@ -13,7 +13,10 @@
     /** Promise of {source, protocol, commands}; never rejects (null when unavailable). */
     function catalogue(inverterId) {
         return new Promise(function (resolve) {
-            $.getJSON('pi30/catalogue', { inverter: inverterId || '', protocol: protocolOf(inverterId) })
+            $.getJSON('pi30/catalogue', {
+                inverter: inverterId || '',
+                protocol: protocolOf(inverterId),
+            })
                 .done(function (data) {
                     resolve(data && Array.isArray(data.commands) ? data : null);
                 })
@@ -22,6 +25,54 @@
                 });
         });
     }
+
+    /** The worker's own catalogue for the unit it identified: nothing newer will come. */
+    function settled(cat) {
+        return !!(cat && cat.source === 'worker' && cat.profile);
+    }
+
+    /**
+     * Give the dialog the catalogue now, then again whenever it changes until it is the live
+     * worker's for the identified unit: a dialog opened while the worker starts or probes the
+     * unit shows the snapshot first and the unit's own list a few seconds later. Stops when
+     * `isOpen()` turns false or the returned function is called.
+     */
+    function followCatalogue(inverterId, isOpen, onCatalogue) {
+        var stopped = false;
+        var shown = null;
+        var tries = 0;
+        function signature(cat) {
+            return [
+                cat.source,
+                cat.protocol,
+                cat.profile || '',
+                cat.commands
+                    .map(function (c) {
+                        return c.name;
+                    })
+                    .join(','),
+            ].join('|');
+        }
+        function step() {
+            if (stopped || !isOpen()) return;
+            catalogue(inverterId).then(function (cat) {
+                if (stopped || !isOpen()) return;
+                if (cat && signature(cat) !== shown) {
+                    shown = signature(cat);
+                    onCatalogue(cat);
+                }
+                tries += 1;
+                if (inverterId && !settled(cat) && tries < FOLLOW_TRIES)
+                    setTimeout(step, FOLLOW_EVERY_MS);
+            });
+        }
+        step();
+        return function () {
+            stopped = true;
+        };
+    }
+    var FOLLOW_EVERY_MS = 2000;
+    var FOLLOW_TRIES = 60;
 
     /** Promise of {kind, values: [{value, label}], hint, source, dangerous} or null. */
     function setterValues(inverterId, command) {
@@ -51,7 +102,9 @@
 
     /** "QPGS1" -> ["QPGS", "1"] using the catalogue's argument patterns; unknown -> [text, ""]. */
     function splitCommand(text, commands) {
-        text = String(text || '').trim().toUpperCase();
+        text = String(text || '')
+            .trim()
+            .toUpperCase();
         if (!text) return ['', ''];
         var best = null;
         for (var i = 0; i < commands.length; i++) {
@@ -59,7 +112,10 @@
             if (c.name === text) return [text, ''];
             if (!c.arg_pattern || text.indexOf(c.name) !== 0) continue;
             var rest = text.slice(c.name.length);
-            if (new RegExp('^(?:' + c.arg_pattern + ')$').test(rest) && (!best || c.name.length > best.name.length)) {
+            if (
+                new RegExp('^(?:' + c.arg_pattern + ')$').test(rest) &&
+                (!best || c.name.length > best.name.length)
+            ) {
                 best = c;
             }
         }
@@ -84,7 +140,12 @@
                 var label = c.name + ' - ' + describeCommand(c) + (c.dangerous ? ' \u26a0' : '');
                 select.append($('<option>').val(c.name).text(label));
             });
-        if (current && !select.find('option').filter(function () { return this.value === current; }).length) {
+        if (
+            current &&
+            !select.find('option').filter(function () {
+                return this.value === current;
+            }).length
+        ) {
             select.append($('<option>').val(current).text(current));
         }
         select.val(current || '');
@@ -103,12 +164,19 @@
             var extra = [f.unit, f.device_class, f.state_class].filter(Boolean).join(', ');
             lines.push(f.key + (extra ? ' (' + extra + ')' : ''));
         });
-        if (cmd.options_key) lines.push(cmd.options_key + ' (list' + (cmd.options_unit ? ', ' + cmd.options_unit : '') + ')');
+        if (cmd.options_key)
+            lines.push(
+                cmd.options_key +
+                    ' (list' +
+                    (cmd.options_unit ? ', ' + cmd.options_unit : '') +
+                    ')',
+            );
         return lines;
     }
 
     window.PI30Editor = {
         catalogue: catalogue,
+        followCatalogue: followCatalogue,
         setterValues: setterValues,
         health: health,
         splitCommand: splitCommand,

@@ -14,7 +14,8 @@ const { SNAPSHOT_PATH, PROTOCOLS } = require('../lib/catalogue');
 
 function findWorker() {
     if (process.env.PI30_WORKER) return process.env.PI30_WORKER;
-    const bin = process.platform === 'win32' ? ['Scripts', 'pi30-worker.exe'] : ['bin', 'pi30-worker'];
+    const bin =
+        process.platform === 'win32' ? ['Scripts', 'pi30-worker.exe'] : ['bin', 'pi30-worker'];
     const repoVenv = path.join(__dirname, '..', '..', '.venv', ...bin);
     return fs.existsSync(repoVenv) ? repoVenv : 'pi30-worker';
 }

@@ -15,7 +15,9 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOTS = path.join(h.ARTIFACTS, 'screenshots');
 const DEMO_DIR = path.join(h.ARTIFACTS, 'nr-demo');
 
-/** Headless chromium with a fresh profile (playwright-core gives each launch its own user-data-dir). */
+/**
+ * Headless chromium with a fresh profile (playwright-core gives each launch its own user-data-dir).
+ */
 async function launchBrowser() {
     if (!fs.existsSync(CHROMIUM)) {
         execFileSync(path.join(h.ROOT, 'scripts', 'ensure-chromium.sh'), { stdio: 'inherit' });
@@ -24,8 +26,13 @@ async function launchBrowser() {
         executablePath: CHROMIUM,
         headless: true,
         args: [
-            '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
         ],
     });
 }
@@ -80,22 +87,56 @@ function alive(pid) {
  * terminal's foreground job, so `ctrlC()` sends SIGINT to make and the demo together.
  * Resolves when the demo prints its dashboard URL.
  */
-async function startDemo({ name = 'demo', viaMake = true, dir = DEMO_DIR, makeVars = [], extraArgs = [] } = {}) {
+async function startDemo({
+    name = 'demo',
+    viaMake = true,
+    dir = DEMO_DIR,
+    makeVars = [],
+    extraArgs = [],
+} = {}) {
     const uiPort = await h.freePort();
     const workerBind = `tcp://127.0.0.1:${await h.freePort()}`;
     const simControl = `tcp://127.0.0.1:${await h.freePort()}`;
-    const args = ['--dir', dir, '--ui-port', String(uiPort), '--worker-bind', workerBind, '--sim-control', simControl, ...extraArgs];
+    const args = [
+        '--dir',
+        dir,
+        '--ui-port',
+        String(uiPort),
+        '--worker-bind',
+        workerBind,
+        '--sim-control',
+        simControl,
+        ...extraArgs,
+    ];
     const started = Date.now();
     const child = viaMake
-        ? h.spawnLogged(name, 'make', ['--no-print-directory', 'demo', ...makeVars, `DEMO_ARGS=${args.join(' ')}`], { keepStdout: true, detached: true })
-        : h.spawnLogged(name, process.execPath, [path.join(h.ROOT, 'scripts', 'demo.js'), ...args], { keepStdout: true, detached: true });
+        ? h.spawnLogged(
+              name,
+              'make',
+              ['--no-print-directory', 'demo', ...makeVars, `DEMO_ARGS=${args.join(' ')}`],
+              { keepStdout: true, detached: true },
+          )
+        : h.spawnLogged(
+              name,
+              process.execPath,
+              [path.join(h.ROOT, 'scripts', 'demo.js'), ...args],
+              { keepStdout: true, detached: true },
+          );
     const output = [];
     const lines = readline.createInterface({ input: child.stdout });
     lines.on('line', (line) => {
         output.push(line);
         fs.appendFileSync(child.logFile, `${line}\n`);
     });
-    const demo = { child, output, uiPort, workerBind, simControl, dir, lockFile: path.join(dir, 'demo.lock') };
+    const demo = {
+        child,
+        output,
+        uiPort,
+        workerBind,
+        simControl,
+        dir,
+        lockFile: path.join(dir, 'demo.lock'),
+    };
     demo.ctrlC = () => process.kill(-child.pid, 'SIGINT');
     demo.ready = (async () => {
         // the first start installs Node-RED and the dashboard: allow for a slow registry
@@ -103,9 +144,12 @@ async function startDemo({ name = 'demo', viaMake = true, dir = DEMO_DIR, makeVa
         let line;
         while (!(line = output.find((l) => l.includes('dashboard: ')))) {
             if (child.exitCode !== null || child.signalCode !== null) {
-                throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output.join('\n')}`);
+                throw new Error(
+                    `${name} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output.join('\n')}`,
+                );
             }
-            if (Date.now() > deadline) throw new Error(`${name} printed no dashboard URL in 10 minutes`);
+            if (Date.now() > deadline)
+                throw new Error(`${name} printed no dashboard URL in 10 minutes`);
             await h.sleep(200);
         }
         return line.split('dashboard: ')[1].trim();
@@ -120,7 +164,10 @@ async function startDemo({ name = 'demo', viaMake = true, dir = DEMO_DIR, makeVa
     return demo;
 }
 
-/** After a suite: close the browser, Ctrl-C the demo if it still runs, stop what the harness started. */
+/**
+ * After a suite: close the browser, Ctrl-C the demo if it still runs, stop what the harness
+ * started.
+ */
 async function closeAll({ browser, demo }) {
     if (browser) await browser.close();
     if (demo && demo.child.exitCode === null && demo.child.signalCode === null) {
@@ -130,4 +177,14 @@ async function closeAll({ browser, demo }) {
     await h.stopAll();
 }
 
-module.exports = { launchBrowser, openPage, screenshot, processesWith, alive, startDemo, closeAll, SCREENSHOTS, DEMO_DIR };
+module.exports = {
+    launchBrowser,
+    openPage,
+    screenshot,
+    processesWith,
+    alive,
+    startDemo,
+    closeAll,
+    SCREENSHOTS,
+    DEMO_DIR,
+};

@@ -11,7 +11,6 @@ const net = require('node:net');
 const path = require('node:path');
 const readline = require('node:readline');
 
-
 const ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_DIR = path.join(ROOT, 'node-red-contrib-pi30');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -52,23 +51,35 @@ async function freePort() {
  * Spawn a child whose output goes to <logDir>/<name>.log (default test-artifacts/logs);
  * killed by stopAll().
  */
-function spawnLogged(name, command, args, { logDir = path.join(ARTIFACTS, 'logs'), ...options } = {}) {
+function spawnLogged(
+    name,
+    command,
+    args,
+    { logDir = path.join(ARTIFACTS, 'logs'), ...options } = {},
+) {
     fs.mkdirSync(logDir, { recursive: true });
     const log = fs.createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' });
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    const child = spawn(command, args, {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...options,
+    });
     child.logFile = path.join(logDir, `${name}.log`);
     child.stderr.pipe(log);
     if (!options.keepStdout) child.stdout.pipe(log);
-    child.exited = new Promise((resolve) => child.on('exit', (code, signal) => {
-        children.delete(child);
-        resolve({ code, signal });
-    }));
+    child.exited = new Promise((resolve) =>
+        child.on('exit', (code, signal) => {
+            children.delete(child);
+            resolve({ code, signal });
+        }),
+    );
     children.add(child);
     return child;
 }
 
 async function stopChild(child, timeoutMs = 10000) {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return child && child.exited;
+    if (!child || child.exitCode !== null || child.signalCode !== null)
+        return child && child.exited;
     child.kill('SIGTERM');
     const result = await Promise.race([child.exited, sleep(timeoutMs).then(() => null)]);
     if (result === null) {
@@ -132,7 +143,9 @@ async function waitFor(check, { timeoutMs = 30000, intervalMs = 200, what = 'con
 /** `ready`, unless the child exits first: then fail at once rather than at the timeout. */
 function untilExit(child, name, ready) {
     const exited = child.exited.then(({ code, signal }) => {
-        throw new Error(`${name} exited with ${code === null ? signal : code} (log: ${child.logFile})`);
+        throw new Error(
+            `${name} exited with ${code === null ? signal : code} (log: ${child.logFile})`,
+        );
     });
     exited.catch(() => {}); // the race below reports it; a later exit is none of our business
     return Promise.race([ready, exited]);
@@ -142,15 +155,26 @@ function untilExit(child, name, ready) {
 async function startSim({ name = 'sim', model = 'pi30max', args = [] } = {}) {
     const controlPort = await freePort();
     const control = `tcp://127.0.0.1:${controlPort}`;
-    const child = spawnLogged(name, WORKER_BIN, ['sim', '--pty', '--model', model, '--control', control, ...args], { keepStdout: true });
+    const child = spawnLogged(
+        name,
+        WORKER_BIN,
+        ['sim', '--pty', '--model', model, '--control', control, ...args],
+        { keepStdout: true },
+    );
     const lines = readline.createInterface({ input: child.stdout });
     const device = await Promise.race([
         new Promise((resolve) => lines.once('line', (line) => resolve(line.trim()))),
-        child.exited.then(() => { throw new Error(`${name} exited before printing its pty`); }),
-        sleep(15000).then(() => { throw new Error(`${name} printed no pty path in 15 s`); }),
+        child.exited.then(() => {
+            throw new Error(`${name} exited before printing its pty`);
+        }),
+        sleep(15000).then(() => {
+            throw new Error(`${name} printed no pty path in 15 s`);
+        }),
     ]);
     lines.on('line', () => {});
-    await waitFor(() => simCall(control, { op: 'status' }, { timeoutMs: 1000 }), { what: `${name} control` });
+    await waitFor(() => simCall(control, { op: 'status' }, { timeoutMs: 1000 }), {
+        what: `${name} control`,
+    });
     return { device, control, child };
 }
 
@@ -158,14 +182,37 @@ async function startSim({ name = 'sim', model = 'pi30max', args = [] } = {}) {
  * `pi30-worker serve`: returns {endpoint, child}; ready when health answers (with the port
  * connected, unless `waitConnected` is false: a real inverter may be off or unplugged).
  */
-async function startWorker({ name = 'worker', port, protocol = 'PI30MAX', args = [], endpoint, waitConnected = true, spawnOptions = {} } = {}) {
+async function startWorker({
+    name = 'worker',
+    port,
+    protocol = 'PI30MAX',
+    args = [],
+    endpoint,
+    waitConnected = true,
+    spawnOptions = {},
+} = {}) {
     const bind = endpoint || `tcp://127.0.0.1:${await freePort()}`;
-    const child = spawnLogged(name, WORKER_BIN, ['serve', '--port', port, '--bind', bind, '--protocol', protocol, ...args], spawnOptions);
-    await untilExit(child, name, waitFor(async () => {
-        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-        const reply = await zmqCall(bind, { op: 'health' }, { timeoutMs: 1000 });
-        return reply.ok && reply.port && (!waitConnected || reply.port.state === 'connected');
-    }, { what: `${name} health`, timeoutMs: 30000 }));
+    const child = spawnLogged(
+        name,
+        WORKER_BIN,
+        ['serve', '--port', port, '--bind', bind, '--protocol', protocol, ...args],
+        spawnOptions,
+    );
+    await untilExit(
+        child,
+        name,
+        waitFor(
+            async () => {
+                if (child.exitCode !== null)
+                    throw new Error(`${name} exited with ${child.exitCode}`);
+                const reply = await zmqCall(bind, { op: 'health' }, { timeoutMs: 1000 });
+                return (
+                    reply.ok && reply.port && (!waitConnected || reply.port.state === 'connected')
+                );
+            },
+            { what: `${name} health`, timeoutMs: 30000 },
+        ),
+    );
     return { endpoint: bind, child };
 }
 
@@ -176,7 +223,11 @@ function packTarball() {
     if (packedTarball && fs.existsSync(packedTarball)) return packedTarball;
     const outDir = path.join(ARTIFACTS, 'pack');
     fs.mkdirSync(outDir, { recursive: true });
-    const out = execFileSync('npm', ['pack', PACKAGE_DIR, '--pack-destination', outDir, '--silent'], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync(
+        'npm',
+        ['pack', PACKAGE_DIR, '--pack-destination', outDir, '--silent'],
+        { cwd: ROOT, encoding: 'utf8' },
+    );
     packedTarball = path.join(outDir, out.trim().split('\n').pop());
     return packedTarball;
 }
@@ -189,12 +240,23 @@ function prepareUserDir(dir, { extra = [] } = {}) {
     const tarball = packTarball();
     fs.mkdirSync(dir, { recursive: true });
     const stampFile = path.join(dir, '.pi30-stamp');
-    const stamp = JSON.stringify({ size: fs.statSync(tarball).size, hash: fileHash(tarball), extra });
+    const stamp = JSON.stringify({
+        size: fs.statSync(tarball).size,
+        hash: fileHash(tarball),
+        extra,
+    });
     if (!fs.existsSync(stampFile) || fs.readFileSync(stampFile, 'utf8') !== stamp) {
         if (!fs.existsSync(path.join(dir, 'package.json'))) {
-            fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }, null, 2));
+            fs.writeFileSync(
+                path.join(dir, 'package.json'),
+                JSON.stringify({ name: 'node-red-project', private: true }, null, 2),
+            );
         }
-        execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...extra], { cwd: dir, stdio: 'inherit' });
+        execFileSync(
+            'npm',
+            ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...extra],
+            { cwd: dir, stdio: 'inherit' },
+        );
         fs.writeFileSync(stampFile, stamp);
     }
     return dir;
@@ -225,18 +287,39 @@ function writeSettings(userDir, port, extra = '') {
  * `redJs`: a red.js other than the repo root's (the demo's own node-red); `settings`: extra
  * lines for settings.js; `spawnOptions`: passed to spawnLogged (logDir, detached...).
  */
-async function startNodeRed({ name = 'node-red', userDir, port, flows = [], redJs, settings = '', spawnOptions = {} } = {}) {
-    port = port || await freePort();
+async function startNodeRed({
+    name = 'node-red',
+    userDir,
+    port,
+    flows = [],
+    redJs,
+    settings = '',
+    spawnOptions = {},
+} = {}) {
+    port = port || (await freePort());
     writeSettings(userDir, port, settings);
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
     const red = redJs || require.resolve('node-red/red.js', { paths: modulePaths });
-    const child = spawnLogged(name, process.execPath, [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], spawnOptions);
+    const child = spawnLogged(
+        name,
+        process.execPath,
+        [red, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
+        spawnOptions,
+    );
     const url = `http://127.0.0.1:${port}`;
-    await untilExit(child, name, waitFor(async () => {
-        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-        const res = await fetch(`${url}/settings`);
-        return res.ok;
-    }, { what: 'Node-RED /settings', timeoutMs: 60000 }));
+    await untilExit(
+        child,
+        name,
+        waitFor(
+            async () => {
+                if (child.exitCode !== null)
+                    throw new Error(`${name} exited with ${child.exitCode}`);
+                const res = await fetch(`${url}/settings`);
+                return res.ok;
+            },
+            { what: 'Node-RED /settings', timeoutMs: 60000 },
+        ),
+    );
     return { url, child, userDir };
 }
 
@@ -247,13 +330,19 @@ async function startNodeRed({ name = 'node-red', userDir, port, flows = [], redJ
 async function deploy(url, flows, { readyPath } = {}) {
     const res = await fetch(`${url}/flows`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
+        headers: {
+            'Content-Type': 'application/json',
+            'Node-RED-API-Version': 'v2',
+            'Node-RED-Deployment-Type': 'full',
+        },
         body: JSON.stringify({ flows }),
     });
     if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
     const result = await res.json();
     if (readyPath) {
-        await waitFor(async () => (await fetch(`${url}${readyPath}`)).status !== 404, { what: `${readyPath} after deploy` });
+        await waitFor(async () => (await fetch(`${url}${readyPath}`)).status !== 404, {
+            what: `${readyPath} after deploy`,
+        });
     }
     return result;
 }
@@ -265,14 +354,36 @@ async function getJson(url) {
 }
 
 async function postJson(url, body) {
-    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
     const text = await res.text();
     return text ? JSON.parse(text) : null;
 }
 
 module.exports = {
-    ROOT, ARTIFACTS, PACKAGE_DIR, WORKER_BIN,
-    sleep, freePort, spawnLogged, stopChild, stopAll, zmqCall, simCall, waitFor, addModulePath,
-    startSim, startWorker, packTarball, prepareUserDir, startNodeRed, deploy, getJson, postJson,
+    ROOT,
+    ARTIFACTS,
+    PACKAGE_DIR,
+    WORKER_BIN,
+    sleep,
+    freePort,
+    spawnLogged,
+    stopChild,
+    stopAll,
+    zmqCall,
+    simCall,
+    waitFor,
+    addModulePath,
+    startSim,
+    startWorker,
+    packTarball,
+    prepareUserDir,
+    startNodeRed,
+    deploy,
+    getJson,
+    postJson,
 };

@@ -12,18 +12,24 @@ const path = require('node:path');
 const h = require('./harness');
 const { stepDays, startTempoStack } = require('./tempo-support');
 
-const STEP_MIN = 10;                       // simulated minutes per tick
-const START = '2026-03-10T12:00:00';       // Tuesday, a blue day
-const END = '2026-03-12T23:00:00';         // Thursday evening, after the second red day
-const MIN_INTERVAL = 60;                   // planner's minimum minutes between writes
-const FORECAST = {                         // what "HA" says (Wh, Forecast.Solar style)
+const STEP_MIN = 10; // simulated minutes per tick
+const START = '2026-03-10T12:00:00'; // Tuesday, a blue day
+const END = '2026-03-12T23:00:00'; // Thursday evening, after the second red day
+const MIN_INTERVAL = 60; // planner's minimum minutes between writes
+const FORECAST = {
+    // what "HA" says (Wh, Forecast.Solar style)
     '2026-03-10': 4000,
-    '2026-03-11': 3000,                    // poor: the red day needs grid charging before it
-    '2026-03-12': 11000,                   // good: no grid charging before it
+    '2026-03-11': 3000, // poor: the red day needs grid charging before it
+    '2026-03-12': 11000, // good: no grid charging before it
     '2026-03-13': 6000,
 };
 const WEATHER = { '2026-03-10': 0.6, '2026-03-11': 0.25, '2026-03-12': 1.0, '2026-03-13': 0.7 };
-const TEMPO = { '2026-03-10': 'Bleu', '2026-03-11': 'Rouge', '2026-03-12': 'Rouge', '2026-03-13': 'Blanc' };
+const TEMPO = {
+    '2026-03-10': 'Bleu',
+    '2026-03-11': 'Rouge',
+    '2026-03-12': 'Rouge',
+    '2026-03-13': 'Blanc',
+};
 
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
 const addDays = (iso, n) => day(Date.parse(`${iso}T00:00:00Z`) + n * 864e5);
@@ -36,9 +42,20 @@ function haStates(ms) {
     const today = day(ms);
     return [
         { topic: 'sensor.rte_tempo_couleur_actuelle', payload: TEMPO[tempoDay] },
-        { topic: 'sensor.rte_tempo_prochaine_couleur', payload: published ? TEMPO[addDays(tempoDay, 1)] : 'inconnu' },
-        { topic: 'sensor.energy_production_today_remaining', payload: String(FORECAST[today] / 1000), data: { new_state: { attributes: { unit_of_measurement: 'kWh' } } } },
-        { topic: 'sensor.energy_production_tomorrow', payload: String(FORECAST[addDays(today, 1)]), data: { new_state: { attributes: { unit_of_measurement: 'Wh' } } } },
+        {
+            topic: 'sensor.rte_tempo_prochaine_couleur',
+            payload: published ? TEMPO[addDays(tempoDay, 1)] : 'inconnu',
+        },
+        {
+            topic: 'sensor.energy_production_today_remaining',
+            payload: String(FORECAST[today] / 1000),
+            data: { new_state: { attributes: { unit_of_measurement: 'kWh' } } },
+        },
+        {
+            topic: 'sensor.energy_production_tomorrow',
+            payload: String(FORECAST[addDays(today, 1)]),
+            data: { new_state: { attributes: { unit_of_measurement: 'Wh' } } },
+        },
     ];
 }
 
@@ -46,50 +63,201 @@ function flows(workerEndpoint, capacityKwh, currentSteps) {
     const tab = 'tempo-e2e';
     return [
         { id: tab, type: 'tab', label: 'tempo e2e' },
-        { id: 'inv', type: 'pi30-inverter', name: 'sim', endpoint: workerEndpoint, timeout: 10000, protocol: 'PI30MAX', managed: false },
-        // A tick: QT (the clock) first, then HA's current states, then QPIGS (the SOC).
-        { id: 'tick-in', type: 'http in', z: tab, url: '/tick', method: 'post', upload: false, x: 100, y: 100, wires: [['qt']] },
-        { id: 'qt', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QT', interval: 0, output: 'object', maxAge: 0, x: 260, y: 100, wires: [['planner', 'split']] },
         {
-            id: 'split', type: 'function', z: tab, outputs: 2, x: 420, y: 100, wires: [['planner'], ['qpigs']],
+            id: 'inv',
+            type: 'pi30-inverter',
+            name: 'sim',
+            endpoint: workerEndpoint,
+            timeout: 10000,
+            protocol: 'PI30MAX',
+            managed: false,
+        },
+        // A tick: QT (the clock) first, then HA's current states, then QPIGS (the SOC).
+        {
+            id: 'tick-in',
+            type: 'http in',
+            z: tab,
+            url: '/tick',
+            method: 'post',
+            upload: false,
+            x: 100,
+            y: 100,
+            wires: [['qt']],
+        },
+        {
+            id: 'qt',
+            type: 'pi30-query',
+            z: tab,
+            inverter: 'inv',
+            command: 'QT',
+            interval: 0,
+            output: 'object',
+            maxAge: 0,
+            x: 260,
+            y: 100,
+            wires: [['planner', 'split']],
+        },
+        {
+            id: 'split',
+            type: 'function',
+            z: tab,
+            outputs: 2,
+            x: 420,
+            y: 100,
+            wires: [['planner'], ['qpigs']],
             func: 'const inputs = msg.req.body.inputs.map((m) => ({ ...m }));\nreturn [inputs, msg];',
         },
-        { id: 'qpigs', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QPIGS', interval: 0, output: 'object', maxAge: 0, x: 580, y: 100, wires: [['planner', 'tick-out']] },
-        { id: 'tick-out', type: 'http response', z: tab, statusCode: '', headers: {}, x: 760, y: 60, wires: [] },
         {
-            id: 'planner', type: 'pi30-tempo', z: tab, name: 'planner', x: 600, y: 220, wires: [['set', 'log-setting'], ['log-decision']],
-            capacityKwh, batteryVoltage: 48, reserveSoc: 30, maxSoc: 95, hysteresisSoc: 3,
-            hpUseBlue: 7, hpUseWhite: 8, hpUseRed: 9, maxGridCurrent: 30, currentSteps: currentSteps.join(','),
-            minInterval: MIN_INTERVAL, redHcCharge: true, blueHcCharge: false, whiteHcCharge: false,
-            staleColour: 180, staleForecast: 180, staleSoc: 60, forecastUnit: 'auto',
-            topicToday: 'sensor.rte_tempo_couleur_actuelle', topicTomorrow: 'sensor.rte_tempo_prochaine_couleur',
-            topicHc: '', topicForecastToday: 'sensor.energy_production_today_remaining',
-            topicForecastTomorrow: 'sensor.energy_production_tomorrow', topicSoc: 'battery_capacity', topicClock: 'QT',
+            id: 'qpigs',
+            type: 'pi30-query',
+            z: tab,
+            inverter: 'inv',
+            command: 'QPIGS',
+            interval: 0,
+            output: 'object',
+            maxAge: 0,
+            x: 580,
+            y: 100,
+            wires: [['planner', 'tick-out']],
         },
-        { id: 'set', type: 'pi30-set', z: tab, inverter: 'inv', command: '', value: '', onlyIfChanged: true, verify: true, x: 800, y: 200, wires: [['log-write']] },
         {
-            id: 'log-setting', type: 'function', z: tab, outputs: 0, x: 800, y: 160, wires: [],
+            id: 'tick-out',
+            type: 'http response',
+            z: tab,
+            statusCode: '',
+            headers: {},
+            x: 760,
+            y: 60,
+            wires: [],
+        },
+        {
+            id: 'planner',
+            type: 'pi30-tempo',
+            z: tab,
+            name: 'planner',
+            x: 600,
+            y: 220,
+            wires: [['set', 'log-setting'], ['log-decision']],
+            capacityKwh,
+            batteryVoltage: 48,
+            reserveSoc: 30,
+            maxSoc: 95,
+            hysteresisSoc: 3,
+            hpUseBlue: 7,
+            hpUseWhite: 8,
+            hpUseRed: 9,
+            maxGridCurrent: 30,
+            currentSteps: currentSteps.join(','),
+            minInterval: MIN_INTERVAL,
+            redHcCharge: true,
+            blueHcCharge: false,
+            whiteHcCharge: false,
+            staleColour: 180,
+            staleForecast: 180,
+            staleSoc: 60,
+            forecastUnit: 'auto',
+            topicToday: 'sensor.rte_tempo_couleur_actuelle',
+            topicTomorrow: 'sensor.rte_tempo_prochaine_couleur',
+            topicHc: '',
+            topicForecastToday: 'sensor.energy_production_today_remaining',
+            topicForecastTomorrow: 'sensor.energy_production_tomorrow',
+            topicSoc: 'battery_capacity',
+            topicClock: 'QT',
+        },
+        {
+            id: 'set',
+            type: 'pi30-set',
+            z: tab,
+            inverter: 'inv',
+            command: '',
+            value: '',
+            onlyIfChanged: true,
+            verify: true,
+            x: 800,
+            y: 200,
+            wires: [['log-write']],
+        },
+        {
+            id: 'log-setting',
+            type: 'function',
+            z: tab,
+            outputs: 0,
+            x: 800,
+            y: 160,
+            wires: [],
             func: "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nlog.settings.push({command: msg.command, value: msg.payload, at: msg.decision && msg.decision.at, reason: msg.reason});\nflow.set('log', log);",
         },
         {
-            id: 'log-write', type: 'function', z: tab, outputs: 0, x: 1000, y: 200, wires: [],
+            id: 'log-write',
+            type: 'function',
+            z: tab,
+            outputs: 0,
+            x: 1000,
+            y: 200,
+            wires: [],
             func: "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nlog.writes.push(msg.payload);\nflow.set('log', log);",
         },
         {
-            id: 'log-decision', type: 'function', z: tab, outputs: 0, x: 800, y: 260, wires: [],
+            id: 'log-decision',
+            type: 'function',
+            z: tab,
+            outputs: 0,
+            x: 800,
+            y: 260,
+            wires: [],
             func: "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nlog.decisions.push({mode: msg.payload, reason: msg.reason, targetSoc: msg.decision.targetSoc, current: msg.decision.current});\nflow.set('log', log);",
         },
-        { id: 'catch', type: 'catch', z: tab, scope: ['set', 'qt', 'qpigs', 'planner'], uncaught: false, x: 800, y: 320, wires: [['log-error']] },
         {
-            id: 'log-error', type: 'function', z: tab, outputs: 0, x: 1000, y: 320, wires: [],
+            id: 'catch',
+            type: 'catch',
+            z: tab,
+            scope: ['set', 'qt', 'qpigs', 'planner'],
+            uncaught: false,
+            x: 800,
+            y: 320,
+            wires: [['log-error']],
+        },
+        {
+            id: 'log-error',
+            type: 'function',
+            z: tab,
+            outputs: 0,
+            x: 1000,
+            y: 320,
+            wires: [],
             func: "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nlog.errors.push(msg.error);\nflow.set('log', log);",
         },
-        { id: 'log-in', type: 'http in', z: tab, url: '/log', method: 'get', upload: false, x: 100, y: 400, wires: [['log-read']] },
         {
-            id: 'log-read', type: 'function', z: tab, outputs: 1, x: 260, y: 400, wires: [['log-out']],
+            id: 'log-in',
+            type: 'http in',
+            z: tab,
+            url: '/log',
+            method: 'get',
+            upload: false,
+            x: 100,
+            y: 400,
+            wires: [['log-read']],
+        },
+        {
+            id: 'log-read',
+            type: 'function',
+            z: tab,
+            outputs: 1,
+            x: 260,
+            y: 400,
+            wires: [['log-out']],
             func: "msg.payload = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nreturn msg;",
         },
-        { id: 'log-out', type: 'http response', z: tab, statusCode: '', headers: {}, x: 420, y: 400, wires: [] },
+        {
+            id: 'log-out',
+            type: 'http response',
+            z: tab,
+            statusCode: '',
+            headers: {},
+            x: 420,
+            y: 400,
+            wires: [],
+        },
     ];
 }
 
@@ -101,23 +269,42 @@ describe('pi30-tempo over simulated days (Node-RED + worker + simulator on a pty
     const report = {};
 
     before(async function () {
-        ({ sim, worker, red } = await startTempoStack({ name: 'tempo', start: START, soc: 45, seed: 7, weather: WEATHER }));
+        ({ sim, worker, red } = await startTempoStack({
+            name: 'tempo',
+            start: START,
+            soc: 45,
+            seed: 7,
+            weather: WEATHER,
+        }));
     });
 
     after(async function () {
-        if (red) fs.writeFileSync(path.join(h.ARTIFACTS, 'tempo-days-report.json'), JSON.stringify(report, null, 2));
+        if (red)
+            fs.writeFileSync(
+                path.join(h.ARTIFACTS, 'tempo-days-report.json'),
+                JSON.stringify(report, null, 2),
+            );
         await h.stopAll();
     });
 
     it('keeps red peak hours off the grid, charges to plan before the poor day only, and limits writes', async function () {
         const status = await h.simCall(sim.control, { op: 'status' });
         const capacityKwh = status.battery_capacity_wh / 1000;
-        const steps = (await h.zmqCall(worker.endpoint, { op: 'query', command: 'QMUCHGCR' })).data.max_ac_charging_current_options;
+        const steps = (await h.zmqCall(worker.endpoint, { op: 'query', command: 'QMUCHGCR' })).data
+            .max_ac_charging_current_options;
         await h.deploy(red.url, flows(worker.endpoint, capacityKwh, steps), { readyPath: '/log' });
 
-        const { socAt, writeTimes } = await stepDays({ red, sim, start: START, end: END, stepMin: STEP_MIN, states: haStates });
+        const { socAt, writeTimes } = await stepDays({
+            red,
+            sim,
+            start: START,
+            end: END,
+            stepMin: STEP_MIN,
+            states: haStates,
+        });
         const log = await h.getJson(`${red.url}/log`);
-        const ledger = async (from, to) => (await h.simCall(sim.control, { op: 'ledger', from, to })).energy;
+        const ledger = async (from, to) =>
+            (await h.simCall(sim.control, { op: 'ledger', from, to })).energy;
         const red1 = await ledger('2026-03-11T06:00', '2026-03-11T22:00');
         const red2 = await ledger('2026-03-12T06:00', '2026-03-12T22:00');
         const hcBeforeRed1 = await ledger('2026-03-10T22:00', '2026-03-11T06:00');
@@ -125,30 +312,57 @@ describe('pi30-tempo over simulated days (Node-RED + worker + simulator on a pty
         const counters = (await h.simCall(sim.control, { op: 'status' })).transactions;
         const charge = log.decisions.find((d) => d.mode === 'charge');
         Object.assign(report, {
-            socAt, red1, red2, hcBeforeRed1, hcBeforeRed2, writeTimes, counters,
-            decisions: log.decisions, errors: log.errors,
+            socAt,
+            red1,
+            red2,
+            hcBeforeRed1,
+            hcBeforeRed2,
+            writeTimes,
+            counters,
+            decisions: log.decisions,
+            errors: log.errors,
         });
 
         assert.deepEqual(log.errors, [], 'no flow errors');
         // Red day 1 (poor forecast): charged from the grid in the HC before it, to the plan.
         assert.ok(charge, 'a charge decision was made');
-        assert.match(charge.reason, /HC before a red day: forecast 3\.0 kWh < expected use 9\.0 kWh/);
-        assert.ok(hcBeforeRed1.grid_to_battery_wh > 1000, `grid charging before red day 1: ${hcBeforeRed1.grid_to_battery_wh} Wh`);
-        assert.ok(socAt['2026-03-11T06:00'] >= charge.targetSoc - 1,
-            `SOC at 06:00 ${socAt['2026-03-11T06:00']} % reaches the planned ${charge.targetSoc} %`);
+        assert.match(
+            charge.reason,
+            /HC before a red day: forecast 3\.0 kWh < expected use 9\.0 kWh/,
+        );
+        assert.ok(
+            hcBeforeRed1.grid_to_battery_wh > 1000,
+            `grid charging before red day 1: ${hcBeforeRed1.grid_to_battery_wh} Wh`,
+        );
+        assert.ok(
+            socAt['2026-03-11T06:00'] >= charge.targetSoc - 1,
+            `SOC at 06:00 ${socAt['2026-03-11T06:00']} % reaches the planned ${charge.targetSoc} %`,
+        );
         // Red peak hours: nothing from the grid while the battery's energy suffices.
         assert.equal(red1.grid_import_wh, 0, 'grid import in red HP, day 1');
         assert.equal(red2.grid_import_wh, 0, 'grid import in red HP, day 2');
         assert.ok(socAt['2026-03-11T22:00'] > 0 && socAt['2026-03-12T22:00'] > 0);
         // Red day 2 (good forecast): no grid charging in the HC before it.
-        assert.equal(hcBeforeRed2.grid_to_battery_wh, 0, 'no grid charging before the good-forecast red day');
-        assert.ok(log.decisions.some((d) => d.mode === 'hold' && /forecast 11\.0 kWh >= expected use 9\.0 kWh/.test(d.reason)));
+        assert.equal(
+            hcBeforeRed2.grid_to_battery_wh,
+            0,
+            'no grid charging before the good-forecast red day',
+        );
+        assert.ok(
+            log.decisions.some(
+                (d) =>
+                    d.mode === 'hold' &&
+                    /forecast 11\.0 kWh >= expected use 9\.0 kWh/.test(d.reason),
+            ),
+        );
         // EEPROM: every write is a real change, no setting more often than the minimum interval,
         // and the inverter received exactly the writes the flow reports.
         for (const [command, times] of Object.entries(writeTimes)) {
             for (let i = 1; i < times.length; i++) {
-                assert.ok(times[i] - times[i - 1] >= MIN_INTERVAL * 60e3,
-                    `${command} rewritten after ${(times[i] - times[i - 1]) / 60e3} min`);
+                assert.ok(
+                    times[i] - times[i - 1] >= MIN_INTERVAL * 60e3,
+                    `${command} rewritten after ${(times[i] - times[i - 1]) / 60e3} min`,
+                );
             }
             assert.equal(counters[command], times.length, `${command}: setter frames on the wire`);
         }

@@ -10,11 +10,28 @@ const h = require('./harness');
  */
 async function startTempoStack({ name, start, soc, seed, weather }) {
     const sim = await h.startSim({
-        name: `${name}-sim`, model: 'pi30max',
-        args: ['--no-pacing', '--latency-ms', '0', '--seed', String(seed), '--speed', '0', '--start', start, '--soc', String(soc)],
+        name: `${name}-sim`,
+        model: 'pi30max',
+        args: [
+            '--no-pacing',
+            '--latency-ms',
+            '0',
+            '--seed',
+            String(seed),
+            '--speed',
+            '0',
+            '--start',
+            start,
+            '--soc',
+            String(soc),
+        ],
     });
     await h.simCall(sim.control, { op: 'set_state', weather_by_day: weather });
-    const worker = await h.startWorker({ name: `${name}-worker`, port: sim.device, protocol: 'PI30MAX' });
+    const worker = await h.startWorker({
+        name: `${name}-worker`,
+        port: sim.device,
+        protocol: 'PI30MAX',
+    });
     const userDir = h.prepareUserDir(path.join(h.ARTIFACTS, `nr-${name}`));
     const red = await h.startNodeRed({ name: `${name}-node-red`, userDir });
     return { sim, worker, red };
@@ -32,10 +49,13 @@ async function stepDays({ red, sim, start, end, stepMin, states }) {
     for (let now = Date.parse(`${start}Z`); now <= last; now += stepMin * 60e3) {
         await h.postJson(`${red.url}/tick`, { inputs: states(now) });
         // let the planner's writes reach the inverter before the clock moves on
-        const log = await h.waitFor(async () => {
-            const l = await h.getJson(`${red.url}/log`);
-            return l.writes.length + l.errors.length >= l.settings.length ? l : null;
-        }, { what: 'writes to complete', timeoutMs: 30000, intervalMs: 20 });
+        const log = await h.waitFor(
+            async () => {
+                const l = await h.getJson(`${red.url}/log`);
+                return l.writes.length + l.errors.length >= l.settings.length ? l : null;
+            },
+            { what: 'writes to complete', timeoutMs: 30000, intervalMs: 20 },
+        );
         for (const w of log.writes.slice(writesSeen)) {
             if (w.changed) (writeTimes[w.command] = writeTimes[w.command] || []).push(now);
         }

@@ -12,18 +12,30 @@ const path = require('node:path');
 const h = require('./harness');
 const { stepDays, startTempoStack } = require('./tempo-support');
 
-const STEP_MIN = 20;                        // simulated minutes per tick
-const START = '2023-01-16T12:00:00';        // Monday, a white day
-const END = '2023-01-22T23:40:00';          // Sunday evening, before the sixth red day
-const MAX_WRITES = 6;                       // planner's writes per setting per day
+const STEP_MIN = 20; // simulated minutes per tick
+const START = '2023-01-16T12:00:00'; // Monday, a white day
+const END = '2023-01-22T23:40:00'; // Sunday evening, before the sixth red day
+const MAX_WRITES = 6; // planner's writes per setting per day
 // RTE's Tempo calendar, 16-23 January 2023
 const TEMPO = {
-    '2023-01-16': 'Blanc', '2023-01-17': 'Rouge', '2023-01-18': 'Rouge', '2023-01-19': 'Rouge',
-    '2023-01-20': 'Rouge', '2023-01-21': 'Blanc', '2023-01-22': 'Bleu', '2023-01-23': 'Rouge',
+    '2023-01-16': 'Blanc',
+    '2023-01-17': 'Rouge',
+    '2023-01-18': 'Rouge',
+    '2023-01-19': 'Rouge',
+    '2023-01-20': 'Rouge',
+    '2023-01-21': 'Blanc',
+    '2023-01-22': 'Bleu',
+    '2023-01-23': 'Rouge',
 };
 const WEATHER = {
-    '2023-01-16': 0.5, '2023-01-17': 0.2, '2023-01-18': 0.9, '2023-01-19': 0.3,
-    '2023-01-20': 0.6, '2023-01-21': 0.4, '2023-01-22': 0.8, '2023-01-23': 0.3,
+    '2023-01-16': 0.5,
+    '2023-01-17': 0.2,
+    '2023-01-18': 0.9,
+    '2023-01-19': 0.3,
+    '2023-01-20': 0.6,
+    '2023-01-21': 0.4,
+    '2023-01-22': 0.8,
+    '2023-01-23': 0.3,
 };
 
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -37,55 +49,216 @@ function haStates(ms, forecast) {
     const today = day(ms);
     return [
         { topic: 'sensor.rte_tempo_couleur_actuelle', payload: TEMPO[tempoDay] },
-        { topic: 'sensor.rte_tempo_prochaine_couleur', payload: published ? TEMPO[addDays(tempoDay, 1)] : 'inconnu' },
-        { topic: 'sensor.energy_production_today_remaining', payload: String(forecast.remaining(ms) / 1000), data: { new_state: { attributes: { unit_of_measurement: 'kWh' } } } },
-        { topic: 'sensor.energy_production_tomorrow', payload: String(Math.round(forecast.day(addDays(today, 1)))), data: { new_state: { attributes: { unit_of_measurement: 'Wh' } } } },
+        {
+            topic: 'sensor.rte_tempo_prochaine_couleur',
+            payload: published ? TEMPO[addDays(tempoDay, 1)] : 'inconnu',
+        },
+        {
+            topic: 'sensor.energy_production_today_remaining',
+            payload: String(forecast.remaining(ms) / 1000),
+            data: { new_state: { attributes: { unit_of_measurement: 'kWh' } } },
+        },
+        {
+            topic: 'sensor.energy_production_tomorrow',
+            payload: String(Math.round(forecast.day(addDays(today, 1)))),
+            data: { new_state: { attributes: { unit_of_measurement: 'Wh' } } },
+        },
     ];
 }
 
-const LOG = "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: [], plans: 0, lastPlan: null};";
+const LOG =
+    "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: [], plans: 0, lastPlan: null};";
 
 function flows(workerEndpoint, capacityKwh, latitude) {
     const tab = 'tempo-week';
     // every node of a tab gets a position: Node-RED takes a node without one for a config node
     return placed([
         { id: tab, type: 'tab', label: 'tempo week' },
-        { id: 'inv', type: 'pi30-inverter', name: 'sim', endpoint: workerEndpoint, timeout: 10000, protocol: 'PI30MAX', managed: false },
-        // a tick: QT (the clock), HA's states, QMUCHGCR (the unit's steps), QMOD, then QPIGS (SOC, load)
-        { id: 'tick-in', type: 'http in', z: tab, url: '/tick', method: 'post', upload: false, wires: [['qt']] },
-        { id: 'qt', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QT', interval: 0, output: 'object', maxAge: 0, wires: [['tempo', 'split']] },
         {
-            id: 'split', type: 'function', z: tab, outputs: 2, wires: [['tempo'], ['steps']],
+            id: 'inv',
+            type: 'pi30-inverter',
+            name: 'sim',
+            endpoint: workerEndpoint,
+            timeout: 10000,
+            protocol: 'PI30MAX',
+            managed: false,
+        },
+        // a tick: QT (the clock), HA's states, QMUCHGCR (the unit's steps), QMOD, then QPIGS (SOC,
+        // load)
+        {
+            id: 'tick-in',
+            type: 'http in',
+            z: tab,
+            url: '/tick',
+            method: 'post',
+            upload: false,
+            wires: [['qt']],
+        },
+        {
+            id: 'qt',
+            type: 'pi30-query',
+            z: tab,
+            inverter: 'inv',
+            command: 'QT',
+            interval: 0,
+            output: 'object',
+            maxAge: 0,
+            wires: [['tempo', 'split']],
+        },
+        {
+            id: 'split',
+            type: 'function',
+            z: tab,
+            outputs: 2,
+            wires: [['tempo'], ['steps']],
             func: 'const inputs = msg.req.body.inputs.map((m) => ({ ...m }));\nreturn [inputs, msg];',
         },
-        { id: 'steps', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QMUCHGCR', interval: 0, output: 'object', maxAge: 3600, wires: [['tempo', 'qmod']] },
-        { id: 'qmod', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QMOD', interval: 0, output: 'object', maxAge: 0, wires: [['tempo', 'qpigs']] },
-        { id: 'qpigs', type: 'pi30-query', z: tab, inverter: 'inv', command: 'QPIGS', interval: 0, output: 'object', maxAge: 0, wires: [['tempo', 'tick-out']] },
+        {
+            id: 'steps',
+            type: 'pi30-query',
+            z: tab,
+            inverter: 'inv',
+            command: 'QMUCHGCR',
+            interval: 0,
+            output: 'object',
+            maxAge: 3600,
+            wires: [['tempo', 'qmod']],
+        },
+        {
+            id: 'qmod',
+            type: 'pi30-query',
+            z: tab,
+            inverter: 'inv',
+            command: 'QMOD',
+            interval: 0,
+            output: 'object',
+            maxAge: 0,
+            wires: [['tempo', 'qpigs']],
+        },
+        {
+            id: 'qpigs',
+            type: 'pi30-query',
+            z: tab,
+            inverter: 'inv',
+            command: 'QPIGS',
+            interval: 0,
+            output: 'object',
+            maxAge: 0,
+            wires: [['tempo', 'tick-out']],
+        },
         { id: 'tick-out', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
         {
-            id: 'tempo', type: 'pi30-tempo', z: tab, name: 'planner', wires: [['set', 'log-setting'], ['log-decision'], ['log-plan']],
-            strategy: 'optimise', capacityKwh, batteryVoltage: 48, reserveSoc: 25, maxSoc: 95, maxGridCurrent: 30,
-            maxWritesPerDay: MAX_WRITES, minInterval: 30, latitude, longitude: 2.5,
-            staleColour: 180, staleForecast: 180, staleSoc: 60, forecastUnit: 'auto', topicHc: '',
-            topicToday: 'sensor.rte_tempo_couleur_actuelle', topicTomorrow: 'sensor.rte_tempo_prochaine_couleur',
+            id: 'tempo',
+            type: 'pi30-tempo',
+            z: tab,
+            name: 'planner',
+            wires: [['set', 'log-setting'], ['log-decision'], ['log-plan']],
+            strategy: 'optimise',
+            capacityKwh,
+            batteryVoltage: 48,
+            reserveSoc: 25,
+            maxSoc: 95,
+            maxGridCurrent: 30,
+            maxWritesPerDay: MAX_WRITES,
+            minInterval: 30,
+            latitude,
+            longitude: 2.5,
+            staleColour: 180,
+            staleForecast: 180,
+            staleSoc: 60,
+            forecastUnit: 'auto',
+            topicHc: '',
+            topicToday: 'sensor.rte_tempo_couleur_actuelle',
+            topicTomorrow: 'sensor.rte_tempo_prochaine_couleur',
             topicForecastToday: 'sensor.energy_production_today_remaining',
-            topicForecastTomorrow: 'sensor.energy_production_tomorrow', topicSoc: 'battery_capacity', topicClock: 'QT',
+            topicForecastTomorrow: 'sensor.energy_production_tomorrow',
+            topicSoc: 'battery_capacity',
+            topicClock: 'QT',
         },
-        { id: 'set', type: 'pi30-set', z: tab, inverter: 'inv', command: '', value: '', onlyIfChanged: true, verify: true, wires: [['log-write']] },
-        { id: 'log-setting', type: 'function', z: tab, outputs: 0, wires: [], func: `${LOG}\nlog.settings.push({command: msg.command, value: msg.payload});\nflow.set('log', log);` },
-        { id: 'log-write', type: 'function', z: tab, outputs: 0, wires: [], func: `${LOG}\nlog.writes.push(msg.payload);\nflow.set('log', log);` },
-        { id: 'log-decision', type: 'function', z: tab, outputs: 0, wires: [], func: `${LOG}\nlog.decisions.push({mode: msg.payload, reason: msg.reason, targetSoc: msg.decision.targetSoc});\nflow.set('log', log);` },
-        { id: 'log-plan', type: 'function', z: tab, outputs: 0, wires: [], func: `${LOG}\nlog.plans += 1;\nlog.lastPlan = {payload: msg.payload, attributes: msg.attributes};\nflow.set('log', log);` },
-        { id: 'catch', type: 'catch', z: tab, scope: ['set', 'qt', 'qpigs', 'qmod', 'steps', 'tempo'], uncaught: false, wires: [['log-error']] },
-        { id: 'log-error', type: 'function', z: tab, outputs: 0, wires: [], func: `${LOG}\nlog.errors.push(msg.error);\nflow.set('log', log);` },
-        { id: 'log-in', type: 'http in', z: tab, url: '/log', method: 'get', upload: false, wires: [['log-read']] },
-        { id: 'log-read', type: 'function', z: tab, outputs: 1, wires: [['log-out']], func: `${LOG}\nmsg.payload = log;\nreturn msg;` },
+        {
+            id: 'set',
+            type: 'pi30-set',
+            z: tab,
+            inverter: 'inv',
+            command: '',
+            value: '',
+            onlyIfChanged: true,
+            verify: true,
+            wires: [['log-write']],
+        },
+        {
+            id: 'log-setting',
+            type: 'function',
+            z: tab,
+            outputs: 0,
+            wires: [],
+            func: `${LOG}\nlog.settings.push({command: msg.command, value: msg.payload});\nflow.set('log', log);`,
+        },
+        {
+            id: 'log-write',
+            type: 'function',
+            z: tab,
+            outputs: 0,
+            wires: [],
+            func: `${LOG}\nlog.writes.push(msg.payload);\nflow.set('log', log);`,
+        },
+        {
+            id: 'log-decision',
+            type: 'function',
+            z: tab,
+            outputs: 0,
+            wires: [],
+            func: `${LOG}\nlog.decisions.push({mode: msg.payload, reason: msg.reason, targetSoc: msg.decision.targetSoc});\nflow.set('log', log);`,
+        },
+        {
+            id: 'log-plan',
+            type: 'function',
+            z: tab,
+            outputs: 0,
+            wires: [],
+            func: `${LOG}\nlog.plans += 1;\nlog.lastPlan = {payload: msg.payload, attributes: msg.attributes};\nflow.set('log', log);`,
+        },
+        {
+            id: 'catch',
+            type: 'catch',
+            z: tab,
+            scope: ['set', 'qt', 'qpigs', 'qmod', 'steps', 'tempo'],
+            uncaught: false,
+            wires: [['log-error']],
+        },
+        {
+            id: 'log-error',
+            type: 'function',
+            z: tab,
+            outputs: 0,
+            wires: [],
+            func: `${LOG}\nlog.errors.push(msg.error);\nflow.set('log', log);`,
+        },
+        {
+            id: 'log-in',
+            type: 'http in',
+            z: tab,
+            url: '/log',
+            method: 'get',
+            upload: false,
+            wires: [['log-read']],
+        },
+        {
+            id: 'log-read',
+            type: 'function',
+            z: tab,
+            outputs: 1,
+            wires: [['log-out']],
+            func: `${LOG}\nmsg.payload = log;\nreturn msg;`,
+        },
         { id: 'log-out', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
     ]);
 }
 
 function placed(nodes) {
-    return nodes.map((n, i) => (n.z ? { x: 120 + 160 * (i % 6), y: 60 + 60 * Math.floor(i / 6), ...n } : n));
+    return nodes.map((n, i) =>
+        n.z ? { x: 120 + 160 * (i % 6), y: 60 + 60 * Math.floor(i / 6), ...n } : n,
+    );
 }
 
 describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simulator on a pty)', function () {
@@ -96,11 +269,21 @@ describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simula
     const report = {};
 
     before(async function () {
-        ({ sim, worker, red } = await startTempoStack({ name: 'tempo-week', start: START, soc: 40, seed: 11, weather: WEATHER }));
+        ({ sim, worker, red } = await startTempoStack({
+            name: 'tempo-week',
+            start: START,
+            soc: 40,
+            seed: 11,
+            weather: WEATHER,
+        }));
     });
 
     after(async function () {
-        if (red) fs.writeFileSync(path.join(h.ARTIFACTS, 'tempo-week-report.json'), JSON.stringify(report, null, 2));
+        if (red)
+            fs.writeFileSync(
+                path.join(h.ARTIFACTS, 'tempo-week-report.json'),
+                JSON.stringify(report, null, 2),
+            );
         await h.stopAll();
     });
 
@@ -112,7 +295,7 @@ describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simula
         const dayPv = {};
         for (let i = 0; i < 9; i++) {
             const d = addDays('2023-01-16', i);
-            const ledger = (WEATHER[d] || 0.5) * 7000;   // about 7 kWh on a clear January day (7 kWp)
+            const ledger = (WEATHER[d] || 0.5) * 7000; // about 7 kWh on a clear January day (7 kWp)
             dayPv[d] = ledger * (i % 2 ? 1.2 : 0.8);
         }
         const forecast = {
@@ -124,9 +307,17 @@ describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simula
             },
         };
 
-        const { socAt, writeTimes } = await stepDays({ red, sim, start: START, end: END, stepMin: STEP_MIN, states: (now) => haStates(now, forecast) });
+        const { socAt, writeTimes } = await stepDays({
+            red,
+            sim,
+            start: START,
+            end: END,
+            stepMin: STEP_MIN,
+            states: (now) => haStates(now, forecast),
+        });
         const log = await h.getJson(`${red.url}/log`);
-        const ledger = async (from, to) => (await h.simCall(sim.control, { op: 'ledger', from, to })).energy;
+        const ledger = async (from, to) =>
+            (await h.simCall(sim.control, { op: 'ledger', from, to })).energy;
         const redDays = Object.keys(TEMPO).filter((d) => TEMPO[d] === 'Rouge' && d < '2023-01-22');
         const perRedDay = {};
         for (const d of redDays) {
@@ -136,18 +327,32 @@ describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simula
             };
         }
         const counters = (await h.simCall(sim.control, { op: 'status' })).transactions;
-        Object.assign(report, { socAt, perRedDay, writeTimes, counters, decisions: log.decisions, errors: log.errors, lastPlan: log.lastPlan });
+        Object.assign(report, {
+            socAt,
+            perRedDay,
+            writeTimes,
+            counters,
+            decisions: log.decisions,
+            errors: log.errors,
+            lastPlan: log.lastPlan,
+        });
 
         assert.deepEqual(log.errors, [], 'no flow errors');
         // the plan on output 3: 24-36 hours with SOC, charging, cost and a reason per hour
         assert.ok(log.plans > 10, `plans sent: ${log.plans}`);
         assert.ok(log.lastPlan.payload.length >= 20 && log.lastPlan.payload.length <= 36);
-        assert.ok(log.lastPlan.payload.every((hr) => Number.isFinite(hr.soc) && Number.isFinite(hr.costEur) && hr.reason));
+        assert.ok(
+            log.lastPlan.payload.every(
+                (hr) => Number.isFinite(hr.soc) && Number.isFinite(hr.costEur) && hr.reason,
+            ),
+        );
         assert.ok(Number.isFinite(log.lastPlan.attributes.expected_cost_eur));
         // before every red day: grid charging in the HC, the battery high at 06:00
         for (const d of redDays) {
-            assert.ok(perRedDay[d].hcBefore.grid_to_battery_wh > 500 || socAt[`${d}T06:00`] >= 85,
-                `${d}: charged ${perRedDay[d].hcBefore.grid_to_battery_wh} Wh in HC, SOC ${socAt[`${d}T06:00`]} % at 06:00`);
+            assert.ok(
+                perRedDay[d].hcBefore.grid_to_battery_wh > 500 || socAt[`${d}T06:00`] >= 85,
+                `${d}: charged ${perRedDay[d].hcBefore.grid_to_battery_wh} Wh in HC, SOC ${socAt[`${d}T06:00`]} % at 06:00`,
+            );
         }
         // red peak hours: the battery carries most of the house
         let load = 0;
@@ -157,14 +362,20 @@ describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simula
             imported += perRedDay[d].hp.grid_import_wh;
             assert.equal(perRedDay[d].hp.grid_to_battery_wh, 0, `${d}: no grid charging in red HP`);
         }
-        assert.ok(imported < 0.25 * load, `red HP: ${imported} Wh from the grid of ${load} Wh used`);
-        assert.ok(log.decisions.some((d) => /HC before a red day: grid charging at \d+ A/.test(d.reason)));
+        assert.ok(
+            imported < 0.25 * load,
+            `red HP: ${imported} Wh from the grid of ${load} Wh used`,
+        );
+        assert.ok(
+            log.decisions.some((d) => /HC before a red day: grid charging at \d+ A/.test(d.reason)),
+        );
         // EEPROM: every write is a change the flow asked for; per setting and day at most the
         // configured writes plus the 06:00/22:00 switches and fail-safes
         for (const [command, times] of Object.entries(writeTimes)) {
             const perDay = {};
             for (const t of times) perDay[day(t)] = (perDay[day(t)] || 0) + 1;
-            for (const [d, n] of Object.entries(perDay)) assert.ok(n <= MAX_WRITES + 2, `${command} on ${d}: ${n} writes`);
+            for (const [d, n] of Object.entries(perDay))
+                assert.ok(n <= MAX_WRITES + 2, `${command} on ${d}: ${n} writes`);
             assert.equal(counters[command], times.length, `${command}: setter frames on the wire`);
         }
     });

@@ -11,19 +11,26 @@ const WebSocket = require('ws');
 const { ROOT, ARTIFACTS, freePort, spawnLogged, stopChild, waitFor } = require('../e2e/harness');
 
 const HA_VENV = process.env.PI30_HA_VENV || path.join(ROOT, '.venv-ha');
-const COMPANION = path.resolve(ROOT, process.env.PI30_HA_COMPANION || '../shared/vendor/hass-node-red-3.1.7.tar.gz');
+const COMPANION = path.resolve(
+    ROOT,
+    process.env.PI30_HA_COMPANION || '../shared/vendor/hass-node-red-3.1.7.tar.gz',
+);
 const HA_DIR = path.join(ARTIFACTS, 'ha');
 
 /** Why the suite cannot run here, or null. */
 function missing() {
-    if (!fs.existsSync(COMPANION)) return `the Node-RED Companion integration tarball is not at ${COMPANION} (set PI30_HA_COMPANION)`;
-    if (!fs.existsSync(path.join(HA_VENV, 'bin', 'hass'))) return `no Home Assistant venv at ${HA_VENV} (make test-ha builds it)`;
-    if (!mosquittoBin()) return 'mosquitto is not installed (make test-ha installs it with apt-get)';
+    if (!fs.existsSync(COMPANION))
+        return `the Node-RED Companion integration tarball is not at ${COMPANION} (set PI30_HA_COMPANION)`;
+    if (!fs.existsSync(path.join(HA_VENV, 'bin', 'hass')))
+        return `no Home Assistant venv at ${HA_VENV} (make test-ha builds it)`;
+    if (!mosquittoBin())
+        return 'mosquitto is not installed (make test-ha installs it with apt-get)';
     return null;
 }
 
 function mosquittoBin() {
-    for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto']) if (fs.existsSync(p)) return p;
+    for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'])
+        if (fs.existsSync(p)) return p;
     return null;
 }
 
@@ -85,19 +92,29 @@ class HomeAssistant {
     }
 
     async start() {
-        this.child = spawnLogged('home-assistant', path.join(HA_VENV, 'bin', 'hass'), ['-c', this.dir, '--skip-pip', '--log-file', path.join(HA_DIR, 'home-assistant.log')], {
-            logDir: HA_DIR,
-        });
+        this.child = spawnLogged(
+            'home-assistant',
+            path.join(HA_VENV, 'bin', 'hass'),
+            ['-c', this.dir, '--skip-pip', '--log-file', path.join(HA_DIR, 'home-assistant.log')],
+            {
+                logDir: HA_DIR,
+            },
+        );
         // ready = any HTTP answer (onboarding answers 404 once done)
         await waitFor(
             async () => {
-                if (this.child.exitCode !== null) throw new Error(`Home Assistant exited (${this.child.logFile})`);
+                if (this.child.exitCode !== null)
+                    throw new Error(`Home Assistant exited (${this.child.logFile})`);
                 const res = await fetch(`${this.url}/api/onboarding`).catch(() => null);
                 return res !== null;
             },
             { what: 'Home Assistant HTTP', timeoutMs: 90000, intervalMs: 100 },
         );
-        if (this.token) await waitFor(() => this.rest('GET', '/api/').then(() => true), { what: 'Home Assistant API', timeoutMs: 60000 });
+        if (this.token)
+            await waitFor(() => this.rest('GET', '/api/').then(() => true), {
+                what: 'Home Assistant API',
+                timeoutMs: 60000,
+            });
     }
 
     /** SIGTERM, then SIGKILL after a grace period (HA sometimes ignores SIGTERM). */
@@ -109,16 +126,34 @@ class HomeAssistant {
     /** Owner account, a token, then a long-lived token (it survives HA restarts). */
     async onboard() {
         const clientId = `${this.url}/`;
-        const user = await this.post('/api/onboarding/users', { client_id: clientId, name: 'Test', username: 'test', password: 'test-password-1', language: 'en' });
-        const form = new URLSearchParams({ grant_type: 'authorization_code', code: user.auth_code, client_id: clientId });
+        const user = await this.post('/api/onboarding/users', {
+            client_id: clientId,
+            name: 'Test',
+            username: 'test',
+            password: 'test-password-1',
+            language: 'en',
+        });
+        const form = new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: user.auth_code,
+            client_id: clientId,
+        });
         const res = await fetch(`${this.url}/auth/token`, { method: 'POST', body: form });
         const tokens = await res.json();
         this.token = tokens.access_token;
         for (const step of ['core_config', 'analytics']) {
             // core_config may answer 500 and still count as done
-            await fetch(`${this.url}/api/onboarding/${step}`, { method: 'POST', headers: this.headers(), body: '{}' }).catch(() => null);
+            await fetch(`${this.url}/api/onboarding/${step}`, {
+                method: 'POST',
+                headers: this.headers(),
+                body: '{}',
+            }).catch(() => null);
         }
-        this.token = await this.ws({ type: 'auth/long_lived_access_token', client_name: 'pi30 tests', lifespan: 30 });
+        this.token = await this.ws({
+            type: 'auth/long_lived_access_token',
+            client_name: 'pi30 tests',
+            lifespan: 30,
+        });
         return this.token;
     }
 
@@ -127,13 +162,21 @@ class HomeAssistant {
     }
 
     async post(pathname, body) {
-        const res = await fetch(`${this.url}${pathname}`, { method: 'POST', headers: this.token ? this.headers() : { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+        const res = await fetch(`${this.url}${pathname}`, {
+            method: 'POST',
+            headers: this.token ? this.headers() : { 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+        });
         if (!res.ok) throw new Error(`POST ${pathname}: ${res.status} ${await res.text()}`);
         return res.json();
     }
 
     async rest(method, pathname, body) {
-        const res = await fetch(`${this.url}${pathname}`, { method, headers: this.headers(), body: body === undefined ? undefined : JSON.stringify(body) });
+        const res = await fetch(`${this.url}${pathname}`, {
+            method,
+            headers: this.headers(),
+            body: body === undefined ? undefined : JSON.stringify(body),
+        });
         if (!res.ok) throw new Error(`${method} ${pathname}: ${res.status} ${await res.text()}`);
         return res.json();
     }
@@ -149,7 +192,8 @@ class HomeAssistant {
             sock.on('error', reject);
             sock.on('message', (raw) => {
                 const msg = JSON.parse(raw);
-                if (msg.type === 'auth_required') sock.send(JSON.stringify({ type: 'auth', access_token: this.token }));
+                if (msg.type === 'auth_required')
+                    sock.send(JSON.stringify({ type: 'auth', access_token: this.token }));
                 else if (msg.type === 'auth_ok') sock.send(JSON.stringify({ id: 1, ...command }));
                 else if (msg.type === 'auth_invalid') reject(new Error('websocket auth refused'));
                 else if (msg.type === 'result') {
@@ -164,9 +208,16 @@ class HomeAssistant {
 
     /** Add an integration through its config flow, answering each form with `answers`. */
     async addIntegration(handler, answers = {}) {
-        let step = await this.rest('POST', '/api/config/config_entries/flow', { handler, show_advanced_options: false });
+        let step = await this.rest('POST', '/api/config/config_entries/flow', {
+            handler,
+            show_advanced_options: false,
+        });
         for (let i = 0; i < 5 && step.type === 'form'; i += 1) {
-            step = await this.rest('POST', `/api/config/config_entries/flow/${step.flow_id}`, answers);
+            step = await this.rest(
+                'POST',
+                `/api/config/config_entries/flow/${step.flow_id}`,
+                answers,
+            );
         }
         if (step.type !== 'create_entry') throw new Error(`${handler}: ${JSON.stringify(step)}`);
         return step;

@@ -45,7 +45,9 @@ describe('install from dist/: the npm tarball with Debian python3 and its packag
 
     before(function () {
         if (!systemPythonReady()) {
-            console.log(`    SKIPPED: ${SYSTEM_PYTHON} cannot import serial, msgpack, zmq: run make system-python (root) to install Debian's python3-serial python3-msgpack python3-zmq`);
+            console.log(
+                `    SKIPPED: ${SYSTEM_PYTHON} cannot import serial, msgpack, zmq: run make system-python (root) to install Debian's python3-serial python3-msgpack python3-zmq`,
+            );
             this.skip();
         }
         work = fs.mkdtempSync(path.join(os.tmpdir(), 'pi30-npm-install-'));
@@ -60,10 +62,19 @@ describe('install from dist/: the npm tarball with Debian python3 and its packag
         const started = Date.now();
         const userDir = path.join(work, 'node-red');
         fs.mkdirSync(userDir);
-        fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
-        execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: userDir, stdio: 'pipe' });
+        fs.writeFileSync(
+            path.join(userDir, 'package.json'),
+            JSON.stringify({ name: 'node-red-project', private: true }),
+        );
+        execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball], {
+            cwd: userDir,
+            stdio: 'pipe',
+        });
         const installed = path.join(userDir, 'node_modules', 'node-red-contrib-pi30');
-        assert.ok(fs.existsSync(path.join(installed, 'python', 'pyworker', 'cli.py')), 'the worker came with the nodes');
+        assert.ok(
+            fs.existsSync(path.join(installed, 'python', 'pyworker', 'cli.py')),
+            'the worker came with the nodes',
+        );
         const installSeconds = seconds(started);
 
         // Only the system's directories on the PATH: python3 there is Debian's, with apt packages
@@ -77,18 +88,61 @@ describe('install from dist/: the npm tarball with Debian python3 and its packag
             spawnOptions: { env, cwd: userDir, logDir: path.join(work, 'logs') },
             flows: [
                 { id: 't1', type: 'tab', label: 'first hour' },
-                { id: 'inv', type: 'pi30-inverter', endpoint, protocol: 'PI30MAX', managed: true, python: '', serialPort: SIM, timeout: 10000 },
-                { id: 'q1', type: 'pi30-query', z: 't1', inverter: 'inv', command: 'QPIGS', interval: 1, output: 'object', maxAge: 0, wires: [['d1']] },
-                { id: 'd1', type: 'debug', z: 't1', active: true, tosidebar: false, console: true, complete: 'payload', targetType: 'msg', wires: [] },
+                {
+                    id: 'inv',
+                    type: 'pi30-inverter',
+                    endpoint,
+                    protocol: 'PI30MAX',
+                    managed: true,
+                    python: '',
+                    serialPort: SIM,
+                    timeout: 10000,
+                },
+                {
+                    id: 'q1',
+                    type: 'pi30-query',
+                    z: 't1',
+                    inverter: 'inv',
+                    command: 'QPIGS',
+                    interval: 1,
+                    output: 'object',
+                    maxAge: 0,
+                    wires: [['d1']],
+                },
+                {
+                    id: 'd1',
+                    type: 'debug',
+                    z: 't1',
+                    active: true,
+                    tosidebar: false,
+                    console: true,
+                    complete: 'payload',
+                    targetType: 'msg',
+                    wires: [],
+                },
             ],
         });
         const log = () => fs.readFileSync(red.child.logFile, 'utf8');
-        await h.waitFor(() => /battery_voltage/.test(log()), { timeoutMs: 90000, what: `a QPIGS reading in the Node-RED log (${red.child.logFile})` });
-        console.log(`    npm install of the tarball: ${installSeconds} s; nothing to the first reading: ${seconds(started)} s`);
+        await h.waitFor(() => /battery_voltage/.test(log()), {
+            timeoutMs: 90000,
+            what: `a QPIGS reading in the Node-RED log (${red.child.logFile})`,
+        });
+        console.log(
+            `    npm install of the tarball: ${installSeconds} s; nothing to the first reading: ${seconds(started)} s`,
+        );
         const text = log();
-        assert.match(text, new RegExp(`using ${SYSTEM_PYTHON.replace(/[/.]/g, '\\$&')} \\(Python 3\\.\\d+\\.\\d+\\) with the worker bundled with these nodes`));
+        assert.match(
+            text,
+            new RegExp(
+                `using ${SYSTEM_PYTHON.replace(/[/.]/g, '\\$&')} \\(Python 3\\.\\d+\\.\\d+\\) with the worker bundled with these nodes`,
+            ),
+        );
         assert.doesNotMatch(text, /\[error\]/);
-        assert.doesNotMatch(text, /not using/, 'no warning about candidates that are simply absent');
+        assert.doesNotMatch(
+            text,
+            /not using/,
+            'no warning about candidates that are simply absent',
+        );
         // the reading is a real one: a number with its unit's range
         const voltage = Number((/battery_voltage"?: ?([\d.]+)/.exec(text) || [])[1]);
         assert.ok(voltage > 40 && voltage < 60, `battery_voltage ${voltage}`);
@@ -113,26 +167,57 @@ describe('install from dist/: the worker wheel and sdist with pip into a fresh v
             const started = Date.now();
             const venv = path.join(work, kind);
             execFileSync(BASE_PYTHON, ['-m', 'venv', venv], { stdio: 'pipe' });
-            execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', file], { stdio: 'pipe' });
-            const out = execFileSync(path.join(venv, 'bin', 'pi30-worker'), ['query', 'QPIGS', '--port', SIM, '--protocol', 'PI30MAX', '--format', 'json'], {
-                encoding: 'utf8',
-                cwd: work, // not the clone: the installed copy must do it alone
-            });
+            execFileSync(
+                path.join(venv, 'bin', 'pip'),
+                ['install', '--quiet', '--disable-pip-version-check', file],
+                { stdio: 'pipe' },
+            );
+            const out = execFileSync(
+                path.join(venv, 'bin', 'pi30-worker'),
+                ['query', 'QPIGS', '--port', SIM, '--protocol', 'PI30MAX', '--format', 'json'],
+                {
+                    encoding: 'utf8',
+                    cwd: work, // not the clone: the installed copy must do it alone
+                },
+            );
             console.log(`    ${kind}: nothing to the first reading: ${seconds(started)} s`);
             const reading = JSON.parse(out);
             assert.equal(reading.command, 'QPIGS');
             assert.ok(reading.data.battery_voltage > 40 && reading.data.battery_voltage < 60, out);
             assert.equal(reading.units.battery_voltage, 'V');
-            const version = execFileSync(path.join(venv, 'bin', 'pi30-worker'), ['--version'], { encoding: 'utf8', cwd: work });
+            const version = execFileSync(path.join(venv, 'bin', 'pi30-worker'), ['--version'], {
+                encoding: 'utf8',
+                cwd: work,
+            });
             assert.match(version, /^pi30-worker \d+\.\d+\.\d+/);
         });
     }
 
     it('the sdist holds the sources, LICENSE and README, nothing from the developer tree', () => {
-        const listing = execFileSync('tar', ['tzf', distFile(/^pi30_worker-.*\.tar\.gz$/)], { encoding: 'utf8' }).trim().split('\n');
-        const files = listing.map((f) => f.split('/').slice(1).join('/')).filter((f) => f && !f.endsWith('/'));
-        for (const f of ['LICENSE', 'README.md', 'pyproject.toml', 'pyworker/cli.py', 'pyworker/sim/simulator.py']) assert.ok(files.includes(f), f);
-        assert.deepEqual(files.filter((f) => /^(tests|node-red-contrib-pi30|bench|scripts|node_modules)\//.test(f) || /__pycache__/.test(f)), []);
+        const listing = execFileSync('tar', ['tzf', distFile(/^pi30_worker-.*\.tar\.gz$/)], {
+            encoding: 'utf8',
+        })
+            .trim()
+            .split('\n');
+        const files = listing
+            .map((f) => f.split('/').slice(1).join('/'))
+            .filter((f) => f && !f.endsWith('/'));
+        for (const f of [
+            'LICENSE',
+            'README.md',
+            'pyproject.toml',
+            'pyworker/cli.py',
+            'pyworker/sim/simulator.py',
+        ])
+            assert.ok(files.includes(f), f);
+        assert.deepEqual(
+            files.filter(
+                (f) =>
+                    /^(tests|node-red-contrib-pi30|bench|scripts|node_modules)\//.test(f) ||
+                    /__pycache__/.test(f),
+            ),
+            [],
+        );
     });
 });
 
@@ -148,25 +233,41 @@ describe('make demo in a fresh clone: runtime dependencies only, nothing to puzz
     it("creates .venv with the worker and its three dependencies, without the test tools or setuptools' warnings", () => {
         execFileSync('git', ['clone', '--quiet', '--local', h.ROOT, clone]);
         // the step of `make demo` that installs Python packages (the rest starts Node-RED)
-        const out = execFileSync('make', ['--no-print-directory', '.venv/.runtime-installed', `PYTHON=${BASE_PYTHON}`], {
-            cwd: clone,
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const out = execFileSync(
+            'make',
+            ['--no-print-directory', '.venv/.runtime-installed', `PYTHON=${BASE_PYTHON}`],
+            {
+                cwd: clone,
+                encoding: 'utf8',
+                stdio: ['ignore', 'pipe', 'pipe'],
+            },
+        );
         const bin = fs.readdirSync(path.join(clone, '.venv', 'bin'));
         assert.ok(bin.includes('pi30-worker'));
-        for (const tool of ['pytest', 'mypy', 'ruff']) assert.ok(!bin.includes(tool), `${tool} is a test tool`);
-        assert.equal(out.trim(), 'installing the worker and its dependencies (pyserial, msgpack, pyzmq) into .venv ...');
-        const check = execFileSync(path.join(clone, '.venv', 'bin', 'python'), ['-m', 'pip', 'check'], { encoding: 'utf8' });
+        for (const tool of ['pytest', 'mypy', 'ruff'])
+            assert.ok(!bin.includes(tool), `${tool} is a test tool`);
+        assert.equal(
+            out.trim(),
+            'installing the worker and its dependencies (pyserial, msgpack, pyzmq) into .venv ...',
+        );
+        const check = execFileSync(
+            path.join(clone, '.venv', 'bin', 'python'),
+            ['-m', 'pip', 'check'],
+            { encoding: 'utf8' },
+        );
         assert.match(check, /No broken requirements/);
     });
 
     it('building the packages shows no setuptools deprecation notice', () => {
         const venvPython = path.join(clone, '.venv', 'bin', 'python');
-        const done = require('node:child_process').spawnSync(venvPython, ['-m', 'pip', 'install', '--no-deps', '--force-reinstall', '-e', '.'], {
-            cwd: clone,
-            encoding: 'utf8',
-        });
+        const done = require('node:child_process').spawnSync(
+            venvPython,
+            ['-m', 'pip', 'install', '--no-deps', '--force-reinstall', '-e', '.'],
+            {
+                cwd: clone,
+                encoding: 'utf8',
+            },
+        );
         assert.equal(done.status, 0, done.stderr);
         assert.doesNotMatch(done.stdout + done.stderr, /deprecat|Please be careful|!!/i);
     });

@@ -7,7 +7,11 @@ const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
 const { helper, load, inverterConfig } = require('./support/red');
 const { WorkerProcess, simUrl, waitFor, WORKER } = require('./support/worker');
-const { CatalogueIndex, SNAPSHOT_PATH, PROTOCOLS } = require('../../node-red-contrib-pi30/lib/catalogue');
+const {
+    CatalogueIndex,
+    SNAPSHOT_PATH,
+    PROTOCOLS,
+} = require('../../node-red-contrib-pi30/lib/catalogue');
 
 describe('catalogue snapshot', function () {
     this.timeout(30000);
@@ -16,7 +20,11 @@ describe('catalogue snapshot', function () {
         const snapshot = JSON.parse(fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
         assert.deepEqual(Object.keys(snapshot.protocols).sort(), [...PROTOCOLS].sort());
         for (const protocol of PROTOCOLS) {
-            const live = JSON.parse(execFileSync(WORKER, ['commands', '--json', '--protocol', protocol], { encoding: 'utf8' }));
+            const live = JSON.parse(
+                execFileSync(WORKER, ['commands', '--json', '--protocol', protocol], {
+                    encoding: 'utf8',
+                }),
+            );
             assert.deepEqual(
                 snapshot.protocols[protocol],
                 live,
@@ -26,7 +34,10 @@ describe('catalogue snapshot', function () {
     });
 
     it('the generator script writes exactly the checked-in file', () => {
-        const { buildSnapshot, render } = require('../../node-red-contrib-pi30/scripts/generate-catalogue');
+        const {
+            buildSnapshot,
+            render,
+        } = require('../../node-red-contrib-pi30/scripts/generate-catalogue');
         assert.equal(render(buildSnapshot(WORKER)), fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
     });
 
@@ -38,14 +49,27 @@ describe('catalogue snapshot', function () {
         assert.equal(index.resolve('QED2026'), null);
         assert.equal(index.resolve('NOPE'), null);
         // every key of a real decoded answer has its metadata (flags included)
-        const worker = await new WorkerProcess({ port: simUrl('pi30max'), protocol: 'PI30MAX' }).start();
+        const worker = await new WorkerProcess({
+            port: simUrl('pi30max'),
+            protocol: 'PI30MAX',
+        }).start();
         try {
-            for (const command of ['QPIGS', 'QPIRI', 'QFLAG', 'QPIWS', 'QMOD', 'QPGS0', 'QMUCHGCR', 'QET']) {
+            for (const command of [
+                'QPIGS',
+                'QPIRI',
+                'QFLAG',
+                'QPIWS',
+                'QMOD',
+                'QPGS0',
+                'QMUCHGCR',
+                'QET',
+            ]) {
                 const reply = await worker.request({ op: 'query', command });
                 assert.equal(reply.ok, true, `${command}: ${JSON.stringify(reply.error)}`);
                 const meta = index.fieldMeta(command);
                 for (const [key, value] of Object.entries(reply.data)) {
-                    // lists the decoder derives (QPIWS active_warnings / active_faults) go by their key
+                    // lists the decoder derives (QPIWS active_warnings / active_faults) go by their
+                    // key
                     const derived = Array.isArray(value) || /^unknown_\d+$/.test(key);
                     assert.ok(meta[key] || derived, `${command}.${key} has metadata`);
                 }
@@ -73,14 +97,22 @@ describe('editor endpoints', function () {
     it("GET /pi30/catalogue: the live worker's catalogue, else the snapshot", async () => {
         await load([inverterConfig(worker.endpoint, { protocol: 'PI30' })]);
         await waitFor(() => helper.getNode('inv').liveCatalogue, { what: 'live catalogue' });
-        const live = await helper.request().get('/pi30/catalogue').query({ inverter: 'inv' }).expect(200);
+        const live = await helper
+            .request()
+            .get('/pi30/catalogue')
+            .query({ inverter: 'inv' })
+            .expect(200);
         assert.equal(live.body.source, 'worker');
         // the worker runs PI30MAX although the node says PI30: the worker knows best
         assert.equal(live.body.protocol, 'PI30MAX');
         const direct = await worker.request({ op: 'catalogue' });
         assert.deepEqual(live.body.commands, direct.catalogue.commands);
 
-        const snap = await helper.request().get('/pi30/catalogue').query({ inverter: 'not-deployed', protocol: 'PI30' }).expect(200);
+        const snap = await helper
+            .request()
+            .get('/pi30/catalogue')
+            .query({ inverter: 'not-deployed', protocol: 'PI30' })
+            .expect(200);
         assert.equal(snap.body.source, 'snapshot');
         assert.equal(snap.body.protocol, 'PI30');
         const file = JSON.parse(fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
@@ -89,37 +121,83 @@ describe('editor endpoints', function () {
 
     it("GET /pi30/setter-values: the unit's own current list and battery voltage steps", async () => {
         await load([inverterConfig(worker.endpoint, { protocol: 'PI30MAX' })]);
-        await waitFor(() => helper.getNode('inv').link().state === 'connected', { what: 'connected' });
-        const r = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'MUCHGC' }).expect(200);
+        await waitFor(() => helper.getNode('inv').link().state === 'connected', {
+            what: 'connected',
+        });
+        const r = await helper
+            .request()
+            .get('/pi30/setter-values')
+            .query({ inverter: 'inv', command: 'MUCHGC' })
+            .expect(200);
         assert.equal(r.body.source, 'unit');
-        const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data.max_ac_charging_current_options;
-        assert.deepEqual(r.body.values.map((v) => Number(v.value)), options);
+        const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data
+            .max_ac_charging_current_options;
+        assert.deepEqual(
+            r.body.values.map((v) => Number(v.value)),
+            options,
+        );
 
-        const pbcv = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'PBCV' }).expect(200);
-        const nominal = (await worker.request({ op: 'query', command: 'QPIRI' })).data.battery_voltage;
+        const pbcv = await helper
+            .request()
+            .get('/pi30/setter-values')
+            .query({ inverter: 'inv', command: 'PBCV' })
+            .expect(200);
+        const nominal = (await worker.request({ op: 'query', command: 'QPIRI' })).data
+            .battery_voltage;
         const cmd = CatalogueIndex.fromSnapshot('PI30MAX').resolve('PBCV').command;
-        assert.deepEqual(pbcv.body.values.map((v) => Number(v.value)), cmd.arg.values_by_battery[String(Math.round(nominal))]);
+        assert.deepEqual(
+            pbcv.body.values.map((v) => Number(v.value)),
+            cmd.arg.values_by_battery[String(Math.round(nominal))],
+        );
 
-        const pop = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'POP' }).expect(200);
-        assert.deepEqual(pop.body.values.map((v) => v.value), Object.values(cmd.arg && CatalogueIndex.fromSnapshot('PI30MAX').resolve('POP').command.arg.choices));
-        const pf = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'PF' }).expect(200);
+        const pop = await helper
+            .request()
+            .get('/pi30/setter-values')
+            .query({ inverter: 'inv', command: 'POP' })
+            .expect(200);
+        assert.deepEqual(
+            pop.body.values.map((v) => v.value),
+            Object.values(
+                cmd.arg &&
+                    CatalogueIndex.fromSnapshot('PI30MAX').resolve('POP').command.arg.choices,
+            ),
+        );
+        const pf = await helper
+            .request()
+            .get('/pi30/setter-values')
+            .query({ inverter: 'inv', command: 'PF' })
+            .expect(200);
         assert.equal(pf.body.dangerous, true);
-        await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'QPIGS' }).expect(404);
+        await helper
+            .request()
+            .get('/pi30/setter-values')
+            .query({ inverter: 'inv', command: 'QPIGS' })
+            .expect(404);
 
         // not deployed: the catalogue's list
-        const offline = await helper.request().get('/pi30/setter-values').query({ protocol: 'PI30', command: 'MUCHGC' }).expect(200);
+        const offline = await helper
+            .request()
+            .get('/pi30/setter-values')
+            .query({ protocol: 'PI30', command: 'MUCHGC' })
+            .expect(200);
         assert.equal(offline.body.source, 'catalogue');
         assert.ok(offline.body.values.length > 0);
     });
 
     it('GET /pi30/health: link state, worker health and device', async () => {
         await load([inverterConfig(worker.endpoint, { protocol: 'PI30MAX' })]);
-        await waitFor(() => helper.getNode('inv').link().state === 'connected', { what: 'connected' });
+        await waitFor(() => helper.getNode('inv').link().state === 'connected', {
+            what: 'connected',
+        });
         const r = await helper.request().get('/pi30/health').query({ inverter: 'inv' }).expect(200);
         assert.equal(r.body.link.state, 'connected');
         assert.equal(r.body.health.port.state, 'connected');
         assert.equal(r.body.health.protocol, 'PI30MAX');
-        const none = await helper.request().get('/pi30/health').query({ inverter: 'nope' }).expect(200);
+        const none = await helper
+            .request()
+            .get('/pi30/health')
+            .query({ inverter: 'nope' })
+            .expect(200);
         assert.equal(none.body.link.state, 'not-deployed');
     });
 });
@@ -145,19 +223,45 @@ describe('device profiles in the editor', function () {
         let r = null;
         await waitFor(
             async () => {
-                r = await helper.request().get('/pi30/health').query({ inverter: 'inv' }).expect(200);
+                r = await helper
+                    .request()
+                    .get('/pi30/health')
+                    .query({ inverter: 'inv' })
+                    .expect(200);
                 return r.body.health && r.body.health.profile === 'vmii';
             },
             { what: 'the worker to identify the unit', interval: 200 },
         );
         // the health reply carried the profile: the node fetched the unit's own catalogue
-        await waitFor(() => inv.liveCatalogue && inv.liveCatalogue.profile === 'vmii', { what: 'the unit’s catalogue' });
+        await waitFor(() => inv.liveCatalogue && inv.liveCatalogue.profile === 'vmii', {
+            what: 'the unit’s catalogue',
+        });
         assert.equal(r.body.health.variant, 'PI30');
-        assert.ok(r.body.health.why.some((w) => w.includes('VMII-NXPW5KW')), r.body.health.why.join('; '));
-        const cat = await helper.request().get('/pi30/catalogue').query({ inverter: 'inv' }).expect(200);
+        assert.ok(
+            r.body.health.why.some((w) => w.includes('VMII-NXPW5KW')),
+            r.body.health.why.join('; '),
+        );
+        const cat = await helper
+            .request()
+            .get('/pi30/catalogue')
+            .query({ inverter: 'inv' })
+            .expect(200);
         const pop = cat.body.commands.find((c) => c.name === 'POP');
-        assert.deepEqual(pop.arg.choices, { '00': 'Utility first', '01': 'SBU first', '02': 'Solar first' });
-        const values = await helper.request().get('/pi30/setter-values').query({ inverter: 'inv', command: 'POP' }).expect(200);
-        assert.ok(values.body.values.some((v) => String(v.value) === '01' || String(v.label || '').includes('SBU')), JSON.stringify(values.body));
+        assert.deepEqual(pop.arg.choices, {
+            '00': 'Utility first',
+            '01': 'SBU first',
+            '02': 'Solar first',
+        });
+        const values = await helper
+            .request()
+            .get('/pi30/setter-values')
+            .query({ inverter: 'inv', command: 'POP' })
+            .expect(200);
+        assert.ok(
+            values.body.values.some(
+                (v) => String(v.value) === '01' || String(v.label || '').includes('SBU'),
+            ),
+            JSON.stringify(values.body),
+        );
     });
 });

@@ -38,7 +38,12 @@ describe('pi30-inverter with CURVE', function () {
         worker = new WorkerProcess({
             port: simUrl('pi30'),
             protocol: 'PI30',
-            args: ['--curve-secret-key', path.join(dir, 'worker.key_secret'), '--curve-clients', clients],
+            args: [
+                '--curve-secret-key',
+                path.join(dir, 'worker.key_secret'),
+                '--curve-clients',
+                clients,
+            ],
         });
         // the worker answers only CURVE clients: start it without the plain-text readiness probe
         await worker.start({ ready: false });
@@ -53,7 +58,16 @@ describe('pi30-inverter with CURVE', function () {
 
     const flowWith = (id) => [
         inverterConfig(worker.endpoint, { id, protocol: 'PI30' }),
-        { id: 'q', type: 'pi30-query', inverter: id, command: 'QMOD', interval: 0, output: 'object', maxAge: 0, wires: [['out']] },
+        {
+            id: 'q',
+            type: 'pi30-query',
+            inverter: id,
+            command: 'QMOD',
+            interval: 0,
+            output: 'object',
+            maxAge: 0,
+            wires: [['out']],
+        },
         { id: 'out', type: 'helper', wires: [] },
         { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['err']] },
         { id: 'err', type: 'helper', wires: [] },
@@ -87,7 +101,10 @@ describe('pi30-inverter with CURVE', function () {
         // A NULL-security client and a CURVE server never complete the handshake. Whether
         // libzmq reports the mechanism mismatch (-> AUTH_FAILED) before the request times out
         // (-> WORKER_UNREACHABLE) depends on timing; both are the truth, neither is a reading.
-        assert.ok(['WORKER_UNREACHABLE', 'AUTH_FAILED'].includes(caught.error.code), caught.error.code);
+        assert.ok(
+            ['WORKER_UNREACHABLE', 'AUTH_FAILED'].includes(caught.error.code),
+            caught.error.code,
+        );
         assert.equal(out.received.length, 0);
     });
 });

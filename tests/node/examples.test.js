@@ -11,8 +11,12 @@ const { helper, allNodes, collector, PKG } = require('./support/red');
 const { WorkerProcess, simUrl, waitFor } = require('./support/worker');
 const { CatalogueIndex } = require('../../node-red-contrib-pi30/lib/catalogue');
 
-const HA_PKG = path.dirname(require.resolve('node-red-contrib-home-assistant-websocket/package.json'));
-const haModule = require(path.join(HA_PKG, require(path.join(HA_PKG, 'package.json'))['node-red'].nodes.all));
+const HA_PKG = path.dirname(
+    require.resolve('node-red-contrib-home-assistant-websocket/package.json'),
+);
+const haModule = require(
+    path.join(HA_PKG, require(path.join(HA_PKG, 'package.json'))['node-red'].nodes.all),
+);
 const haNodes = typeof haModule === 'function' ? haModule : haModule.default;
 
 const EXAMPLES = path.join(PKG, 'examples');
@@ -32,7 +36,8 @@ function unrefCompanionTimers() {
         const original = global[name];
         const wrapped = function (...args) {
             const timer = original.apply(this, args);
-            if (new Error().stack.includes('node-red-contrib-home-assistant-websocket')) timer.unref();
+            if (new Error().stack.includes('node-red-contrib-home-assistant-websocket'))
+                timer.unref();
             return timer;
         };
         wrapped.pi30CompanionUnref = true;
@@ -65,7 +70,8 @@ describe('examples', function () {
         const credentials = {};
         for (const n of flow) {
             if (n.type === 'pi30-inverter') n.endpoint = worker.endpoint;
-            if (n.type === 'server') credentials[n.id] = { host: 'http://127.0.0.1:9', access_token: 'not-used' };
+            if (n.type === 'server')
+                credentials[n.id] = { host: 'http://127.0.0.1:9', access_token: 'not-used' };
         }
         await helper.load([...allNodes, haNodes], flow, credentials);
         return flow;
@@ -81,7 +87,11 @@ describe('examples', function () {
     }
 
     it('include the three flows of the issue; each has a pi30-inverter and x/y on every flow node', () => {
-        for (const name of ['Poll status', 'Inverter sensors to Home Assistant', 'Control priorities from Home Assistant']) {
+        for (const name of [
+            'Poll status',
+            'Inverter sensors to Home Assistant',
+            'Control priorities from Home Assistant',
+        ]) {
             assert.ok(examples.includes(`${name}.json`), name);
         }
         for (const file of examples) {
@@ -100,11 +110,21 @@ describe('examples', function () {
             for (const n of readExample(file)) {
                 if (['pi30-inverter', 'server', 'ha-device-config'].includes(n.type)) {
                     const text = JSON.stringify(n);
-                    const same = [...shared.values()].find((other) => JSON.parse(other).type === n.type);
-                    if (same) assert.equal(text, same, `${file}: ${n.type} is the one the other examples use`);
+                    const same = [...shared.values()].find(
+                        (other) => JSON.parse(other).type === n.type,
+                    );
+                    if (same)
+                        assert.equal(
+                            text,
+                            same,
+                            `${file}: ${n.type} is the one the other examples use`,
+                        );
                     shared.set(n.id, text);
                 } else {
-                    assert.ok(!owner.has(n.id), `${file}: id ${n.id} is also in ${owner.get(n.id)}`);
+                    assert.ok(
+                        !owner.has(n.id),
+                        `${file}: id ${n.id} is also in ${owner.get(n.id)}`,
+                    );
                     owner.set(n.id, file);
                 }
             }
@@ -122,10 +142,21 @@ describe('examples', function () {
             assert.equal(filter.rules.length, 1);
             assert.equal(filter.rules[0].t, 'jsonata_exp');
             // the value this flow writes back is remembered right before the ha-select (set)
-            const remember = flow.find((n) => n.type === 'change' && n.rules.some((r) => r.pt === 'flow' && filter.rules[0].v.includes(r.p)));
+            const remember = flow.find(
+                (n) =>
+                    n.type === 'change' &&
+                    n.rules.some((r) => r.pt === 'flow' && filter.rules[0].v.includes(r.p)),
+            );
             const setSelect = byId[remember.wires[0][0]];
-            assert.deepEqual([setSelect.type, setSelect.mode, setSelect.entityConfig], ['ha-select', 'set', sel.entityConfig]);
-            assert.ok(sel.outputProperties.some((p) => p.property === 'previousValue' && p.valueType === 'previousValue'));
+            assert.deepEqual(
+                [setSelect.type, setSelect.mode, setSelect.entityConfig],
+                ['ha-select', 'set', sel.entityConfig],
+            );
+            assert.ok(
+                sel.outputProperties.some(
+                    (p) => p.property === 'previousValue' && p.valueType === 'previousValue',
+                ),
+            );
             assert.equal(byId[filter.wires[0][0]].type, 'pi30-set');
         }
     });
@@ -136,9 +167,14 @@ describe('examples', function () {
             for (const n of flow.filter((n) => n.type !== 'tab')) {
                 assert.ok(helper.getNode(n.id), `${n.type} ${n.id} is running`);
             }
-            await waitFor(() => helper.getNode(flow.find((n) => n.type === 'pi30-inverter').id).link().state === 'connected', {
-                what: 'connected to the worker',
-            });
+            await waitFor(
+                () =>
+                    helper.getNode(flow.find((n) => n.type === 'pi30-inverter').id).link().state ===
+                    'connected',
+                {
+                    what: 'connected to the worker',
+                },
+            );
             assert.deepEqual(unexpectedErrors(), []);
         });
     }
@@ -158,10 +194,19 @@ describe('examples', function () {
     });
 
     /** The companion's server reporting its connection ready, as its server-events node says it. */
-    const haReady = (flow) => helper.getNode(flow.find((n) => n.type === 'switch' && n.rules.some((r) => r.v === 'ready')).id).receive({ payload: 'ready', topic: 'home_assistant_client:ready' });
+    const haReady = (flow) =>
+        helper
+            .getNode(
+                flow.find((n) => n.type === 'switch' && n.rules.some((r) => r.v === 'ready')).id,
+            )
+            .receive({ payload: 'ready', topic: 'home_assistant_client:ready' });
 
     it('HA examples: the entity nodes get nothing before HA is ready; then every source sends at once', async () => {
-        for (const file of ['Inverter sensors to Home Assistant.json', 'Control priorities from Home Assistant.json', 'Tempo - charge ahead of red days.json']) {
+        for (const file of [
+            'Inverter sensors to Home Assistant.json',
+            'Control priorities from Home Assistant.json',
+            'Tempo - charge ahead of red days.json',
+        ]) {
             const flow = readExample(file);
             const byId = Object.fromEntries(flow.map((n) => [n.id, n]));
             const events = flow.filter((n) => n.type === 'server-events');
@@ -169,17 +214,27 @@ describe('examples', function () {
             assert.equal(events[0].eventType, 'home_assistant_client', file);
             // every path from a pi30 node to an HA entity node passes the gate
             const entityTypes = ['ha-sensor', 'ha-binary-sensor', 'ha-select'];
-            const gate = (n) => n.type === 'switch' && n.propertyType === 'flow' && n.property === 'pi30_ha_ready';
+            const gate = (n) =>
+                n.type === 'switch' && n.propertyType === 'flow' && n.property === 'pi30_ha_ready';
             const walk = (id, seen = new Set()) => {
                 if (seen.has(id)) return;
                 seen.add(id);
                 const n = byId[id];
                 if (gate(n)) return;
-                assert.ok(!entityTypes.includes(n.type), `${file}: ${n.type} ${n.name} reached without the gate`);
+                assert.ok(
+                    !entityTypes.includes(n.type),
+                    `${file}: ${n.type} ${n.name} reached without the gate`,
+                );
                 for (const out of n.wires || []) for (const next of out) walk(next, seen);
             };
-            for (const n of flow.filter((n) => n.type.startsWith('pi30-') && n.type !== 'pi30-inverter')) walk(n.id);
-            assert.ok(!flow.some((n) => n.type === 'inject' && n.once), `${file}: nothing read at deploy for HA`);
+            for (const n of flow.filter(
+                (n) => n.type.startsWith('pi30-') && n.type !== 'pi30-inverter',
+            ))
+                walk(n.id);
+            assert.ok(
+                !flow.some((n) => n.type === 'inject' && n.once),
+                `${file}: nothing read at deploy for HA`,
+            );
         }
     });
 
@@ -187,17 +242,26 @@ describe('examples', function () {
         const flow = await loadExample('Inverter sensors to Home Assistant.json');
         const byId = Object.fromEntries(flow.map((n) => [n.id, n]));
         const catalogue = CatalogueIndex.fromSnapshot('PI30');
-        const meta = { ...catalogue.fieldMeta('QPIGS'), ...catalogue.fieldMeta('QMOD'), ...catalogue.fieldMeta('QPIWS') };
+        const meta = {
+            ...catalogue.fieldMeta('QPIGS'),
+            ...catalogue.fieldMeta('QMOD'),
+            ...catalogue.fieldMeta('QPIWS'),
+        };
         const router = flow.find((n) => n.type === 'switch' && n.rules.length > 1);
         const collectors = {};
         router.rules.forEach((rule, i) => {
             const target = byId[router.wires[i][0]];
             assert.ok(['ha-sensor', 'ha-binary-sensor'].includes(target.type));
-            const config = Object.fromEntries(byId[target.entityConfig].haConfig.map((p) => [p.property, p.value]));
+            const config = Object.fromEntries(
+                byId[target.entityConfig].haConfig.map((p) => [p.property, p.value]),
+            );
             assert.equal(byId[target.entityConfig].resend, true, 'resend after an HA restart');
             collectors[rule.v] = collector(helper.getNode(target.id));
             if (rule.v === 'link') {
-                assert.deepEqual([target.type, config.device_class], ['ha-binary-sensor', 'connectivity']);
+                assert.deepEqual(
+                    [target.type, config.device_class],
+                    ['ha-binary-sensor', 'connectivity'],
+                );
                 return;
             }
             const field = meta[rule.v];
@@ -212,7 +276,9 @@ describe('examples', function () {
             }
         });
         // before HA is ready: the readings made at deploy stop at the gate
-        const query = helper.getNode(flow.find((n) => n.type === 'pi30-query' && n.command === 'QPIGS').id);
+        const query = helper.getNode(
+            flow.find((n) => n.type === 'pi30-query' && n.command === 'QPIGS').id,
+        );
         query.receive({});
         await waitFor(() => query.polls.sent >= 1, { what: 'the first poll' });
         await new Promise((r) => setTimeout(r, 300));
@@ -229,9 +295,23 @@ describe('examples', function () {
     });
 
     it('Start here needs nothing but this package: core and pi30 nodes; it reads, sets by label and reports the link', async () => {
-        const coreTypes = new Set(['tab', 'inject', 'debug', 'catch', 'comment', 'change', 'switch', 'function']);
-        const foreign = readExample('Start here.json').filter((n) => !coreTypes.has(n.type) && !n.type.startsWith('pi30-'));
-        assert.deepEqual(foreign.map((n) => n.type), []);
+        const coreTypes = new Set([
+            'tab',
+            'inject',
+            'debug',
+            'catch',
+            'comment',
+            'change',
+            'switch',
+            'function',
+        ]);
+        const foreign = readExample('Start here.json').filter(
+            (n) => !coreTypes.has(n.type) && !n.type.startsWith('pi30-'),
+        );
+        assert.deepEqual(
+            foreign.map((n) => n.type),
+            [],
+        );
         const flow = await loadExample('Start here.json');
         const byName = (name) => flow.find((n) => n.name === name);
         const status = collector(helper.getNode(byName('status').id));
@@ -243,7 +323,10 @@ describe('examples', function () {
         const set = (await confirmed.until(1))[0].payload;
         assert.equal(set.ok, true);
         assert.equal(set.command, 'POP');
-        assert.equal((await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority, 'Solar first');
+        assert.equal(
+            (await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority,
+            'Solar first',
+        );
         helper.getNode(flow.find((n) => n.type === 'pi30-health').id).receive({});
         await waitFor(() => link.received.some((m) => m.payload === true), { what: 'link OK' });
         await worker.request({ op: 'set', command: 'POP', value: 'SBU first' });
@@ -251,10 +334,19 @@ describe('examples', function () {
     });
 
     // importing a flow with unknown node types stops every flow: the companion comes first
-    for (const file of examples.filter((f) => readExample(f).some((n) => /^(ha-|server|api-)/.test(n.type)))) {
+    for (const file of examples.filter((f) =>
+        readExample(f).some((n) => /^(ha-|server|api-)/.test(n.type)),
+    )) {
         it(`${file.replace(/\.json$/, '')}: a comment names the companion package to install first`, () => {
-            const comments = readExample(file).filter((n) => n.type === 'comment').map((n) => `${n.name}\n${n.info}`);
-            assert.ok(comments.some((c) => /Install node-red-contrib-home-assistant-websocket first/.test(c)), comments.join('\n---\n'));
+            const comments = readExample(file)
+                .filter((n) => n.type === 'comment')
+                .map((n) => `${n.name}\n${n.info}`);
+            assert.ok(
+                comments.some((c) =>
+                    /Install node-red-contrib-home-assistant-websocket first/.test(c),
+                ),
+                comments.join('\n---\n'),
+            );
         });
     }
 
@@ -267,8 +359,15 @@ describe('examples', function () {
         assert.equal(mqttIn.topic, `${ha.baseTopic}/+/set/+`);
         const setter = helper.getNode(ha.wires[1][0]);
         assert.equal(setter.type, 'pi30-set');
-        helper.getNode(flow.find((n) => n.type === 'pi30-query' && n.command === 'QPIRI' && n.interval > 0).id).receive({});
-        await waitFor(() => out.received.some((m) => /\/QPIRI$/.test(m.topic)), { what: 'QPIRI state' });
+        helper
+            .getNode(
+                flow.find((n) => n.type === 'pi30-query' && n.command === 'QPIRI' && n.interval > 0)
+                    .id,
+            )
+            .receive({});
+        await waitFor(() => out.received.some((m) => /\/QPIRI$/.test(m.topic)), {
+            what: 'QPIRI state',
+        });
         const pop = out.received.find((m) => /\/select\/.*\/set_pop\/config$/.test(m.topic));
         const command = JSON.parse(pop.payload).command_topic;
         const setIn = collector(setter);
@@ -289,33 +388,60 @@ describe('examples', function () {
         for (const sel of listen) {
             const filter = flow.find((n) => n.id === sel.wires[0][0]);
             const setter = flow.find((n) => n.id === filter.wires[0][0]);
-            const options = flow.find((n) => n.id === sel.entityConfig).haConfig.find((p) => p.property === 'options').value;
-            assert.deepEqual(options, Object.values(catalogue.resolve(setter.command).command.arg.choices));
+            const options = flow
+                .find((n) => n.id === sel.entityConfig)
+                .haConfig.find((p) => p.property === 'options').value;
+            assert.deepEqual(
+                options,
+                Object.values(catalogue.resolve(setter.command).command.arg.choices),
+            );
         }
         const outputBack = collector(helper.getNode(set.find((n) => /Output/.test(n.name)).id));
         haReady(flow); // the read-backs reach HA once its connection is ready
         await outputBack.next();
         const outputSelect = listen.find((n) => /Output/.test(n.name));
-        helper.getNode(outputSelect.id).send({ payload: 'Solar first', previousValue: 'SBU first' });
-        await waitFor(() => outputBack.received.some((m) => m.payload === 'Solar first'), { what: 'value written back' });
-        assert.equal((await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority, 'Solar first');
+        helper
+            .getNode(outputSelect.id)
+            .send({ payload: 'Solar first', previousValue: 'SBU first' });
+        await waitFor(() => outputBack.received.some((m) => m.payload === 'Solar first'), {
+            what: 'value written back',
+        });
+        assert.equal(
+            (await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority,
+            'Solar first',
+        );
         // an invalid choice is refused, and HA gets the inverter's real value back
         const before = outputBack.received.length;
-        helper.getNode(outputSelect.id).send({ payload: 'Moon first', previousValue: 'Solar first' });
-        await waitFor(() => outputBack.received.length > before, { what: 'read-back after a refusal' });
+        helper
+            .getNode(outputSelect.id)
+            .send({ payload: 'Moon first', previousValue: 'Solar first' });
+        await waitFor(() => outputBack.received.length > before, {
+            what: 'read-back after a refusal',
+        });
         assert.equal(outputBack.received.at(-1).payload, 'Solar first');
         // the write-back reaching the listener (same value as before) goes no further
         const filter = flow.find((n) => n.id === outputSelect.wires[0][0]);
         const setterInput = collector(helper.getNode(filter.wires[0][0]));
-        helper.getNode(outputSelect.id).send({ payload: 'Solar first', previousValue: 'Solar first' });
+        helper
+            .getNode(outputSelect.id)
+            .send({ payload: 'Solar first', previousValue: 'Solar first' });
         // the value the read-back just wrote (Solar first), arriving as a change: ours, dropped
-        helper.getNode(outputSelect.id).send({ payload: 'Solar first', previousValue: 'Moon first' });
+        helper
+            .getNode(outputSelect.id)
+            .send({ payload: 'Solar first', previousValue: 'Moon first' });
         // the entity appearing at deploy (no earlier value): dropped
-        helper.getNode(outputSelect.id).send({ payload: 'Utility first', previousValue: 'unknown' });
-        helper.getNode(outputSelect.id).send({ payload: 'SBU first', previousValue: 'Solar first' });
+        helper
+            .getNode(outputSelect.id)
+            .send({ payload: 'Utility first', previousValue: 'unknown' });
+        helper
+            .getNode(outputSelect.id)
+            .send({ payload: 'SBU first', previousValue: 'Solar first' });
         assert.equal((await setterInput.next()).payload, 'SBU first');
         assert.equal(setterInput.received.length, 1);
         await worker.request({ op: 'set', command: 'POP', value: 'SBU first' });
-        assert.deepEqual(unexpectedErrors().filter((e) => e.type !== 'pi30-set'), []);
+        assert.deepEqual(
+            unexpectedErrors().filter((e) => e.type !== 'pi30-set'),
+            [],
+        );
     });
 });

@@ -21,7 +21,9 @@ function lookup(obj, dotted) {
 }
 
 function leaves(obj, prefix = '') {
-    return Object.entries(obj).flatMap(([k, v]) => (v && typeof v === 'object' ? leaves(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v]]));
+    return Object.entries(obj).flatMap(([k, v]) =>
+        v && typeof v === 'object' ? leaves(v, `${prefix}${k}.`) : [[`${prefix}${k}`, v]],
+    );
 }
 
 /** [type, key] of every literal message key in the editor files and the runtime code. */
@@ -30,18 +32,26 @@ function usedKeys() {
     for (const type of TYPES) {
         const html = read(NODES, `${type}.html`);
         // a key ending with '.' is a prefix completed at run time (checked by its own test)
-        const own = (key) => key.endsWith('.') || used.push([key.split('.')[0], key, `${type}.html`]);
+        const own = (key) =>
+            key.endsWith('.') || used.push([key.split('.')[0], key, `${type}.html`]);
         for (const m of html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^":]+)"/g)) own(m[1]);
         for (const m of html.matchAll(/(?:node|this)\._\('([^':]+)'/g)) own(m[1]);
-        for (const m of html.matchAll(/'(pi30-[a-z-]+\.[\w.-]+)'/g)) if (!/\.(svg|)$/.test(m[1])) own(m[1]); // not icons, not a prefix ('a.status.' + state)
+        for (const m of html.matchAll(/'(pi30-[a-z-]+\.[\w.-]+)'/g))
+            if (!/\.(svg|)$/.test(m[1])) own(m[1]); // not icons, not a prefix ('a.status.' + state)
     }
-    const code = [...TYPES.map((t) => path.join(NODES, `${t}.js`)), ...fs.readdirSync(path.join(PKG, 'lib')).map((f) => path.join(PKG, 'lib', f))];
+    const code = [
+        ...TYPES.map((t) => path.join(NODES, `${t}.js`)),
+        ...fs.readdirSync(path.join(PKG, 'lib')).map((f) => path.join(PKG, 'lib', f)),
+    ];
     for (const file of code) {
         const js = fs.readFileSync(file, 'utf8');
         const where = path.basename(file);
-        for (const m of js.matchAll(/RED\._\('([^':]+)'/g)) used.push([m[1].split('.')[0], m[1], where]);
-        for (const m of js.matchAll(/statusKey\('([\w-]+)', '([\w-]+)'\)/g)) used.push([m[1], `${m[1]}.status.${m[2]}`, where]);
-        for (const m of js.matchAll(/keyed\('\w+', '([\w-]+)', '([\w-]+)'\)/g)) used.push([m[1], `${m[1]}.status.${m[2]}`, where]);
+        for (const m of js.matchAll(/RED\._\('([^':]+)'/g))
+            used.push([m[1].split('.')[0], m[1], where]);
+        for (const m of js.matchAll(/statusKey\('([\w-]+)', '([\w-]+)'\)/g))
+            used.push([m[1], `${m[1]}.status.${m[2]}`, where]);
+        for (const m of js.matchAll(/keyed\('\w+', '([\w-]+)', '([\w-]+)'\)/g))
+            used.push([m[1], `${m[1]}.status.${m[2]}`, where]);
         for (const m of js.matchAll(/(?<![\w.])t\('([a-z-]+)'\)/g)) {
             used.push(['pi30-inverter', `pi30-inverter.status.${m[1]}`, where]);
         }
@@ -57,7 +67,8 @@ describe('French everywhere a French user looks', function () {
         for (const [type, key, where] of used) {
             for (const lang of LANGS) {
                 const text = lookup(catalogue(lang, type), key);
-                if (typeof text !== 'string' || !text.trim()) missing.push(`${lang} ${key} (${where})`);
+                if (typeof text !== 'string' || !text.trim())
+                    missing.push(`${lang} ${key} (${where})`);
             }
         }
         assert.deepEqual(missing, []);
@@ -82,29 +93,52 @@ describe('French everywhere a French user looks', function () {
     it('palette labels and default node names come from the message catalogues', () => {
         for (const type of TYPES) {
             const html = read(NODES, `${type}.html`);
-            assert.doesNotMatch(html, /paletteLabel:\s*['"]/, `${type}: a hard-coded palette label`);
-            assert.doesNotMatch(html, /this\.name \|\| '[a-z]/i, `${type}: a hard-coded default name`);
+            assert.doesNotMatch(
+                html,
+                /paletteLabel:\s*['"]/,
+                `${type}: a hard-coded palette label`,
+            );
+            assert.doesNotMatch(
+                html,
+                /this\.name \|\| '[a-z]/i,
+                `${type}: a hard-coded default name`,
+            );
             if (!/category: 'config'/.test(html)) {
-                for (const lang of LANGS) assert.ok(catalogue(lang, type)[type].paletteLabel, `${lang} ${type}.paletteLabel`);
+                for (const lang of LANGS)
+                    assert.ok(
+                        catalogue(lang, type)[type].paletteLabel,
+                        `${lang} ${type}.paletteLabel`,
+                    );
             }
         }
-        assert.equal(catalogue('fr', 'pi30-tempo')['pi30-tempo'].paletteLabel, 'planificateur Tempo');
+        assert.equal(
+            catalogue('fr', 'pi30-tempo')['pi30-tempo'].paletteLabel,
+            'planificateur Tempo',
+        );
     });
 
     it('status texts are message keys or language-neutral data (codes, numbers, times, labels of the unit)', () => {
         // a word a French user would read in English; "cache" is the same word in French
         const sameInFrench = new Set(['cache']);
         const found = [];
-        for (const file of [...TYPES.map((t) => path.join(NODES, `${t}.js`)), path.join(PKG, 'lib', 'node-support.js')]) {
+        for (const file of [
+            ...TYPES.map((t) => path.join(NODES, `${t}.js`)),
+            path.join(PKG, 'lib', 'node-support.js'),
+        ]) {
             const js = fs.readFileSync(file, 'utf8');
             const texts = [
                 ...[...js.matchAll(/text:\s*(['`])((?:(?!\1).)*)\1/g)].map((m) => m[2]),
-                ...[...js.matchAll(/view\.(?:ok|warn)\(([^;]*)\);/g)].flatMap((m) => [...m[1].matchAll(/(['`])((?:(?!\1).)*)\1/g)].map((x) => x[2])),
-                ...[...js.matchAll(/\b(?:charge|failsafe|waiting|peak|hold): (`)((?:(?!\1).)*)\1/g)].map((m) => m[2]),
+                ...[...js.matchAll(/view\.(?:ok|warn)\(([^;]*)\);/g)].flatMap((m) =>
+                    [...m[1].matchAll(/(['`])((?:(?!\1).)*)\1/g)].map((x) => x[2]),
+                ),
+                ...[
+                    ...js.matchAll(/\b(?:charge|failsafe|waiting|peak|hold): (`)((?:(?!\1).)*)\1/g),
+                ].map((m) => m[2]),
             ];
             for (const t of texts.filter((x) => !/^pi30-[\w-]+\.[\w.-]+$/.test(x))) {
                 const words = t.replace(/\$\{[^}]*\}/g, ' ').match(/\b[a-z]{3,}\b/g) || [];
-                for (const w of words.filter((x) => !sameInFrench.has(x))) found.push(`${path.basename(file)}: "${t}" (${w})`);
+                for (const w of words.filter((x) => !sameInFrench.has(x)))
+                    found.push(`${path.basename(file)}: "${t}" (${w})`);
             }
         }
         assert.deepEqual(found, []);
@@ -118,7 +152,11 @@ describe('French everywhere a French user looks', function () {
                 // Node-RED's help markdown takes a property line as ": name (type) : description"
                 // with exactly these two colons, on one line (the browser suite renders them)
                 for (const line of help.split('\n').filter((l) => l.startsWith(':'))) {
-                    assert.match(line, /^:[^:\n]+\([^:\n]+\)[^:\n]*:[^:\n]*$/, `${lang}/${type}.html: ${line}`);
+                    assert.match(
+                        line,
+                        /^:[^:\n]+\([^:\n]+\)[^:\n]*:[^:\n]*$/,
+                        `${lang}/${type}.html: ${line}`,
+                    );
                 }
                 return {
                     properties: help.split('\n').filter((l) => l.startsWith(':')).length,
@@ -144,12 +182,17 @@ describe('French everywhere a French user looks', function () {
                 const hint = setterValues(cmd);
                 if (hint.hintKey) keys.add(hint.hintKey);
                 // a hint from the catalogue itself comes with its French text
-                if (hint.hint && !hint.hintKey && ['flags', 'pattern'].includes(hint.kind)) assert.ok(hint.hint_fr, `${cmd.name}: hint_fr`);
+                if (hint.hint && !hint.hintKey && ['flags', 'pattern'].includes(hint.kind))
+                    assert.ok(hint.hint_fr, `${cmd.name}: hint_fr`);
             }
         }
         assert.ok(keys.size >= 4, [...keys].join(', '));
         for (const key of keys) {
-            for (const lang of LANGS) assert.ok(catalogue(lang, 'pi30-set')['pi30-set'].hint[key], `${lang} pi30-set.hint.${key}`);
+            for (const lang of LANGS)
+                assert.ok(
+                    catalogue(lang, 'pi30-set')['pi30-set'].hint[key],
+                    `${lang} pi30-set.hint.${key}`,
+                );
         }
     });
 
@@ -157,7 +200,15 @@ describe('French everywhere a French user looks', function () {
         const root = path.join(PKG, '..', 'demo');
         const flows = JSON.parse(fs.readFileSync(path.join(root, 'flows.json'), 'utf8'));
         const fr = JSON.parse(fs.readFileSync(path.join(root, 'i18n', 'fr.json'), 'utf8'));
-        const shown = { 'ui-text': 'label', 'ui-chart': 'label', 'ui-dropdown': 'label', 'ui-gauge': 'title', 'ui-group': 'name', 'ui-page': 'name', 'ui-base': 'name' };
+        const shown = {
+            'ui-text': 'label',
+            'ui-chart': 'label',
+            'ui-dropdown': 'label',
+            'ui-gauge': 'title',
+            'ui-group': 'name',
+            'ui-page': 'name',
+            'ui-base': 'name',
+        };
         const missing = [];
         for (const node of flows.filter((n) => shown[n.type])) {
             const text = (fr.nodes[node.id] || {})[shown[node.type]];
@@ -165,11 +216,19 @@ describe('French everywhere a French user looks', function () {
         }
         assert.deepEqual(missing, []);
         const ids = new Set(flows.map((n) => n.id));
-        assert.deepEqual(Object.keys(fr.nodes).filter((id) => !ids.has(id)), [], 'no entry for a node that is gone');
+        assert.deepEqual(
+            Object.keys(fr.nodes).filter((id) => !ids.has(id)),
+            [],
+            'no entry for a node that is gone',
+        );
         const tab = flows.find((n) => n.id === 'pi30-demo-tab');
         const words = JSON.parse(tab.env.find((e) => e.name === 'PI30_TEXT').value);
-        assert.deepEqual(Object.keys(fr.text).sort(), Object.keys(words).sort(), 'the same words in English and French');
-        assert.ok(Object.keys(fr.text.modes).length >= 8, 'the unit\'s modes');
+        assert.deepEqual(
+            Object.keys(fr.text).sort(),
+            Object.keys(words).sort(),
+            'the same words in English and French',
+        );
+        assert.ok(Object.keys(fr.text.modes).length >= 8, "the unit's modes");
         assert.deepEqual(Object.keys(fr.settingNames).sort(), ['PCP', 'POP']);
     });
 
@@ -178,7 +237,10 @@ describe('French everywhere a French user looks', function () {
         let count = 0;
         for (const [protocol, cat] of Object.entries(snapshot.protocols)) {
             for (const cmd of cat.commands) {
-                assert.ok(typeof cmd.description_fr === 'string' && cmd.description_fr.trim(), `${protocol} ${cmd.name}`);
+                assert.ok(
+                    typeof cmd.description_fr === 'string' && cmd.description_fr.trim(),
+                    `${protocol} ${cmd.name}`,
+                );
                 assert.notEqual(cmd.description_fr, cmd.description, `${protocol} ${cmd.name}`);
                 count += 1;
             }

@@ -30,7 +30,14 @@ function haFlow(endpoint, protocol, commands, extra = {}) {
             output: 'object',
             wires: [['ha']],
         })),
-        { id: 'health', type: 'pi30-health', inverter: 'inv', output: 'link', interval: 0, wires: [['ha']] },
+        {
+            id: 'health',
+            type: 'pi30-health',
+            inverter: 'inv',
+            output: 'link',
+            interval: 0,
+            wires: [['ha']],
+        },
         {
             id: 'ha',
             type: 'pi30-ha-mqtt',
@@ -45,7 +52,16 @@ function haFlow(endpoint, protocol, commands, extra = {}) {
             wires: [['mqtt'], ['set']],
             ...extra,
         },
-        { id: 'set', type: 'pi30-set', inverter: 'inv', command: '', value: '', onlyIfChanged: true, verify: true, wires: [['setOut']] },
+        {
+            id: 'set',
+            type: 'pi30-set',
+            inverter: 'inv',
+            command: '',
+            value: '',
+            onlyIfChanged: true,
+            verify: true,
+            wires: [['setOut']],
+        },
         { id: 'mqtt', type: 'helper', wires: [] },
         { id: 'setOut', type: 'helper', wires: [] },
         { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['err']] },
@@ -57,20 +73,33 @@ function haFlow(endpoint, protocol, commands, extra = {}) {
 async function pollAll(mqtt, commands) {
     for (let i = 0; i < commands.length; i += 1) helper.getNode(`q${i}`).receive({});
     const missing = () => {
-        const states = mqtt.received.map((m) => m.topic).filter((t) => /^pi30\/[^/]+\/[A-Z0-9]+$/.test(t));
+        const states = mqtt.received
+            .map((m) => m.topic)
+            .filter((t) => /^pi30\/[^/]+\/[A-Z0-9]+$/.test(t));
         return commands.filter((c) => !states.some((t) => t.endsWith(`/${c}`)));
     };
     try {
-        await waitFor(() => missing().length === 0, { timeout: 20000, what: 'a state message per command' });
+        await waitFor(() => missing().length === 0, {
+            timeout: 20000,
+            what: 'a state message per command',
+        });
     } catch (err) {
-        const errors = helper.log().args.map((a) => a[0]).filter((e) => e && e.level <= 20).map((e) => JSON.stringify(e.msg));
-        throw new Error(`${err.message}; missing ${missing()}; errors ${errors.slice(0, 5)}`);
+        const errors = helper
+            .log()
+            .args.map((a) => a[0])
+            .filter((e) => e && e.level <= 20)
+            .map((e) => JSON.stringify(e.msg));
+        throw new Error(`${err.message}; missing ${missing()}; errors ${errors.slice(0, 5)}`, {
+            cause: err,
+        });
     }
 }
 
 function configs(mqtt) {
     const out = new Map();
-    for (const m of mqtt.received) if (m.topic.endsWith('/config')) out.set(m.topic, m.payload === '' ? null : JSON.parse(m.payload));
+    for (const m of mqtt.received)
+        if (m.topic.endsWith('/config'))
+            out.set(m.topic, m.payload === '' ? null : JSON.parse(m.payload));
     return out;
 }
 
@@ -81,7 +110,10 @@ for (const protocol of ['PI30', 'PI30MAX']) {
         const commands = pollable(protocol);
 
         before(async () => {
-            worker = await new WorkerProcess({ port: simUrl(protocol.toLowerCase()), protocol }).start();
+            worker = await new WorkerProcess({
+                port: simUrl(protocol.toLowerCase()),
+                protocol,
+            }).start();
             await helper.startServer();
         });
         after(async () => {
@@ -93,7 +125,12 @@ for (const protocol of ['PI30', 'PI30MAX']) {
         it('publishes one device whose entities are every field, valid for HA, with the catalogue metadata', async () => {
             await load(haFlow(worker.endpoint, protocol, commands));
             const mqtt = collector(helper.getNode('mqtt'));
-            await waitFor(() => helper.getNode('inv').link().state === 'connected' && helper.getNode('inv').health, { what: 'connected' });
+            await waitFor(
+                () =>
+                    helper.getNode('inv').link().state === 'connected' &&
+                    helper.getNode('inv').health,
+                { what: 'connected' },
+            );
             await pollAll(mqtt, commands);
             const all = configs(mqtt);
             const identity = (await worker.request({ op: 'health' })).device;
@@ -102,7 +139,11 @@ for (const protocol of ['PI30', 'PI30MAX']) {
             const perCommand = {};
             for (const [topic, config] of all) {
                 const [prefix, component, node, objectId, last] = topic.split('/');
-                assert.deepEqual([prefix, node, last], ['homeassistant', deviceId, 'config'], topic);
+                assert.deepEqual(
+                    [prefix, node, last],
+                    ['homeassistant', deviceId, 'config'],
+                    topic,
+                );
                 assert.deepEqual(problems(component, config), [], topic);
                 assert.deepEqual(config.device.identifiers, [deviceId]);
                 assert.equal(config.device.serial_number, identity.serial);
@@ -110,7 +151,9 @@ for (const protocol of ['PI30', 'PI30MAX']) {
                 assert.equal(config.device.sw_version, identity.firmware);
                 if (objectId === 'link') continue;
                 assert.deepEqual(config.availability, [{ topic: `pi30/${deviceId}/availability` }]);
-                const command = objectId.startsWith('set_') ? catalogue.resolve(objectId.slice(4)).command.readback.query : objectId.split('_')[0].toUpperCase();
+                const command = objectId.startsWith('set_')
+                    ? catalogue.resolve(objectId.slice(4)).command.readback.query
+                    : objectId.split('_')[0].toUpperCase();
                 perCommand[command] = (perCommand[command] || 0) + 1;
                 if (component === 'sensor' || component === 'binary_sensor') {
                     const key = objectId.slice(command.length + 1);
@@ -124,7 +167,8 @@ for (const protocol of ['PI30', 'PI30MAX']) {
                     }
                     assert.equal(config.name, meta.label);
                     if (meta.type === 'bool') assert.equal(component, 'binary_sensor');
-                    if (meta.device_class === 'enum') assert.deepEqual(config.options, meta.options);
+                    if (meta.device_class === 'enum')
+                        assert.deepEqual(config.options, meta.options);
                     if (meta.unit && ['float', 'int'].includes(meta.type)) {
                         assert.equal(config.unit_of_measurement, meta.unit, key);
                         assert.equal(config.device_class, meta.device_class, key);
@@ -138,41 +182,73 @@ for (const protocol of ['PI30', 'PI30MAX']) {
                 for (const key of Object.keys(reply.data)) {
                     if (/^reserved_|^not_used$/.test(key)) continue;
                     const objectId = `${command}_${key}`.toLowerCase();
-                    assert.ok([...all.keys()].some((t) => t.split('/')[3] === objectId), `${command}.${key} has an entity`);
+                    assert.ok(
+                        [...all.keys()].some((t) => t.split('/')[3] === objectId),
+                        `${command}.${key} has an entity`,
+                    );
                 }
             }
             // the QPIWS warnings and faults are problems; ENERGY is ready for the Energy dashboard
-            const fault = all.get(`homeassistant/binary_sensor/${deviceId}/qpiws_inverter_fault/config`);
+            const fault = all.get(
+                `homeassistant/binary_sensor/${deviceId}/qpiws_inverter_fault/config`,
+            );
             assert.equal(fault.device_class, 'problem');
             const link = all.get(`homeassistant/binary_sensor/${deviceId}/link/config`);
-            assert.deepEqual([link.device_class, link.state_topic], ['connectivity', `pi30/${deviceId}/availability`]);
+            assert.deepEqual(
+                [link.device_class, link.state_topic],
+                ['connectivity', `pi30/${deviceId}/availability`],
+            );
             const pv = all.get(`homeassistant/sensor/${deviceId}/energy_pv_energy/config`);
-            assert.deepEqual([pv.unit_of_measurement, pv.device_class, pv.state_class], ['kWh', 'energy', 'total_increasing']);
+            assert.deepEqual(
+                [pv.unit_of_measurement, pv.device_class, pv.state_class],
+                ['kWh', 'energy', 'total_increasing'],
+            );
             // the settings: selects with the unit's choices, numbers within the allowed values
             const pop = all.get(`homeassistant/select/${deviceId}/set_pop/config`);
-            assert.deepEqual(pop.options, Object.values(catalogue.resolve('POP').command.arg.choices));
+            assert.deepEqual(
+                pop.options,
+                Object.values(catalogue.resolve('POP').command.arg.choices),
+            );
             assert.equal(pop.command_topic, `pi30/${deviceId}/set/POP`);
             // currents: only the unit's own values (2, 10, 20...: not evenly spaced, so a select)
-            const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data.max_ac_charging_current_options;
+            const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data
+                .max_ac_charging_current_options;
             const muchgc = all.get(`homeassistant/select/${deviceId}/set_muchgc/config`);
-            assert.deepEqual(muchgc.options, options.map((v) => String(v)));
-            assert.match(muchgc.value_template, /'%g' \| format\(value_json\.max_ac_charging_current \| float\)/);
-            assert.ok(!all.get(`homeassistant/number/${deviceId}/set_muchgc/config`), 'no number offering refused currents');
+            assert.deepEqual(
+                muchgc.options,
+                options.map((v) => String(v)),
+            );
+            assert.match(
+                muchgc.value_template,
+                /'%g' \| format\(value_json\.max_ac_charging_current \| float\)/,
+            );
+            assert.ok(
+                !all.get(`homeassistant/number/${deviceId}/set_muchgc/config`),
+                'no number offering refused currents',
+            );
             // evenly spaced values: a number whose every step is an allowed value
             const pbcv = all.get(`homeassistant/number/${deviceId}/set_pbcv/config`);
-            const allowed = setterValues(catalogue.resolve('PBCV').command, { batteryVoltage: 48 }).values.map((v) => Number(v.value));
+            const allowed = setterValues(catalogue.resolve('PBCV').command, {
+                batteryVoltage: 48,
+            }).values.map((v) => Number(v.value));
             const offered = [];
-            for (let v = pbcv.min; v <= pbcv.max + 1e-9; v += pbcv.step) offered.push(Math.round(v * 10) / 10);
+            for (let v = pbcv.min; v <= pbcv.max + 1e-9; v += pbcv.step)
+                offered.push(Math.round(v * 10) / 10);
             assert.deepEqual(offered, allowed);
             // 0 or 48 ... 58: a select
             const pbdv = all.get(`homeassistant/select/${deviceId}/set_pbdv/config`);
             assert.equal(pbdv.options[0], '0');
-            assert.ok(![...all.keys()].some((t) => /set_(pf|pbt|f|psave|dat)\//.test(t)), 'no dangerous setter');
+            assert.ok(
+                ![...all.keys()].some((t) => /set_(pf|pbt|f|psave|dat)\//.test(t)),
+                'no dangerous setter',
+            );
             // states are retained JSON of the whole answer
             const state = mqtt.received.find((m) => m.topic === `pi30/${deviceId}/QPIGS`);
             assert.equal(state.retain, true);
             assert.equal(typeof JSON.parse(state.payload).battery_voltage, 'number');
-            console.log(`      ${protocol}: ${all.size} entities; per command ${JSON.stringify(perCommand)}`);
+            console.log(
+                `      ${protocol}: ${all.size} entities; per command ${JSON.stringify(perCommand)}`,
+            );
         });
 
         it('a select changed in HA goes to pi30-set and changes the unit; a refused one changes nothing', async () => {
@@ -182,23 +258,45 @@ for (const protocol of ['PI30', 'PI30MAX']) {
             const setOut = collector(helper.getNode('setOut'));
             const errors = collector(helper.getNode('err'));
             await pollAll(mqtt, ['QPIRI']);
-            const deviceId = `pi30_${(await worker.request({ op: 'health' })).device.serial}`.toLowerCase();
-            const choices = Object.values(CatalogueIndex.fromSnapshot(protocol).resolve('POP').command.arg.choices);
-            const before = (await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority;
+            const deviceId =
+                `pi30_${(await worker.request({ op: 'health' })).device.serial}`.toLowerCase();
+            const choices = Object.values(
+                CatalogueIndex.fromSnapshot(protocol).resolve('POP').command.arg.choices,
+            );
+            const before = (await worker.request({ op: 'query', command: 'QPIRI' })).data
+                .output_source_priority;
             const target = choices.find((c) => c !== before);
-            helper.getNode('ha').receive({ topic: `pi30/${deviceId}/set/POP`, payload: Buffer.from(target) });
+            helper
+                .getNode('ha')
+                .receive({ topic: `pi30/${deviceId}/set/POP`, payload: Buffer.from(target) });
             assert.equal((await setOut.next()).payload.ok, true);
-            assert.equal((await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority, target);
+            assert.equal(
+                (await worker.request({ op: 'query', command: 'QPIRI' })).data
+                    .output_source_priority,
+                target,
+            );
             // a number: the AC charging current
             helper.getNode('ha').receive({ topic: `pi30/${deviceId}/set/MUCHGC`, payload: '10' });
             assert.equal((await setOut.next()).payload.ok, true);
-            assert.equal((await worker.request({ op: 'query', command: 'QPIRI' })).data.max_ac_charging_current, 10);
-            helper.getNode('ha').receive({ topic: `pi30/${deviceId}/set/POP`, payload: 'Moon first' });
+            assert.equal(
+                (await worker.request({ op: 'query', command: 'QPIRI' })).data
+                    .max_ac_charging_current,
+                10,
+            );
+            helper
+                .getNode('ha')
+                .receive({ topic: `pi30/${deviceId}/set/POP`, payload: 'Moon first' });
             const err = await errors.next();
             assert.equal(err.error.source.type, 'pi30-set');
-            assert.equal((await worker.request({ op: 'query', command: 'QPIRI' })).data.output_source_priority, target);
+            assert.equal(
+                (await worker.request({ op: 'query', command: 'QPIRI' })).data
+                    .output_source_priority,
+                target,
+            );
             // another device's command topic is not ours
-            helper.getNode('ha').receive({ topic: 'pi30/someone_else/set/POP', payload: 'Solar first' });
+            helper
+                .getNode('ha')
+                .receive({ topic: 'pi30/someone_else/set/POP', payload: 'Solar first' });
             await worker.request({ op: 'set', command: 'POP', value: before });
         });
 
@@ -208,15 +306,28 @@ for (const protocol of ['PI30', 'PI30MAX']) {
             await waitFor(() => helper.getNode('inv').health, { what: 'health' });
             helper.getNode('health').receive({});
             await pollAll(mqtt, ['QPIGS']);
-            const deviceId = `pi30_${(await worker.request({ op: 'health' })).device.serial}`.toLowerCase();
+            const deviceId =
+                `pi30_${(await worker.request({ op: 'health' })).device.serial}`.toLowerCase();
             const availability = `pi30/${deviceId}/availability`;
-            assert.equal(mqtt.received.filter((m) => m.topic === availability).at(-1)?.payload, 'online');
-            helper.getNode('ha').receive({ topic: 'link', payload: false, health: helper.getNode('inv').health });
-            await waitFor(() => mqtt.received.filter((m) => m.topic === availability).at(-1).payload === 'offline', { what: 'offline' });
+            assert.equal(
+                mqtt.received.filter((m) => m.topic === availability).at(-1)?.payload,
+                'online',
+            );
+            helper
+                .getNode('ha')
+                .receive({ topic: 'link', payload: false, health: helper.getNode('inv').health });
+            await waitFor(
+                () =>
+                    mqtt.received.filter((m) => m.topic === availability).at(-1).payload ===
+                    'offline',
+                { what: 'offline' },
+            );
             const bv = `homeassistant/sensor/${deviceId}/qpigs_battery_voltage/config`;
             assert.ok(configs(mqtt).get(bv));
             // redeploy with battery_voltage left out: its entity is removed, the others stay
-            const flow = haFlow(worker.endpoint, protocol, ['QPIGS'], { exclude: 'reserved_*, not_used, QPIGS.battery_voltage' });
+            const flow = haFlow(worker.endpoint, protocol, ['QPIGS'], {
+                exclude: 'reserved_*, not_used, QPIGS.battery_voltage',
+            });
             const context = helper.getNode('ha').context().get('pi30HaPublished');
             assert.ok(context.includes(bv));
             await helper.unload();
@@ -226,8 +337,13 @@ for (const protocol of ['PI30', 'PI30MAX']) {
             mqtt = collector(helper.getNode('mqtt'));
             await pollAll(mqtt, ['QPIGS']);
             const removed = mqtt.received.filter((m) => m.topic === bv);
-            assert.deepEqual(removed.map((m) => [m.payload, m.retain]), [['', true]]);
-            assert.ok(configs(mqtt).get(`homeassistant/sensor/${deviceId}/qpigs_battery_capacity/config`));
+            assert.deepEqual(
+                removed.map((m) => [m.payload, m.retain]),
+                [['', true]],
+            );
+            assert.ok(
+                configs(mqtt).get(`homeassistant/sensor/${deviceId}/qpigs_battery_capacity/config`),
+            );
             assert.ok(!helper.getNode('ha').context().get('pi30HaPublished').includes(bv));
         });
     });

@@ -12,7 +12,10 @@ describe('pi30-health and the port state', function () {
 
     before(async () => {
         control = `tcp://127.0.0.1:${await freePort()}`;
-        worker = await new WorkerProcess({ port: simUrl('pi30', `control=${control}`), protocol: 'PI30' }).start();
+        worker = await new WorkerProcess({
+            port: simUrl('pi30', `control=${control}`),
+            protocol: 'PI30',
+        }).start();
         await helper.startServer();
     });
     after(async () => {
@@ -22,13 +25,24 @@ describe('pi30-health and the port state', function () {
     afterEach(async () => {
         await helper.unload();
         await simControl(control, 'plug');
-        await waitFor(async () => (await worker.request({ op: 'health' })).port.state === 'connected', {
-            what: 'port back',
-        });
+        await waitFor(
+            async () => (await worker.request({ op: 'health' })).port.state === 'connected',
+            {
+                what: 'port back',
+            },
+        );
     });
 
     const inv = () => inverterConfig(worker.endpoint, { protocol: 'PI30' });
-    const healthNode = (extra) => ({ id: 'h', type: 'pi30-health', inverter: 'inv', output: 'link', interval: 0, wires: [['out']], ...extra });
+    const healthNode = (extra) => ({
+        id: 'h',
+        type: 'pi30-health',
+        inverter: 'inv',
+        output: 'link',
+        interval: 0,
+        wires: [['out']],
+        ...extra,
+    });
 
     it('link mode: payload true with the health report while all is well', async () => {
         await load([inv(), healthNode(), { id: 'out', type: 'helper', wires: [] }]);
@@ -42,7 +56,11 @@ describe('pi30-health and the port state', function () {
     });
 
     it("object mode: payload = the worker's health report", async () => {
-        await load([inv(), healthNode({ output: 'object' }), { id: 'out', type: 'helper', wires: [] }]);
+        await load([
+            inv(),
+            healthNode({ output: 'object' }),
+            { id: 'out', type: 'helper', wires: [] },
+        ]);
         const out = collector(helper.getNode('out'));
         helper.getNode('h').receive({});
         const msg = await out.next();
@@ -59,7 +77,16 @@ describe('pi30-health and the port state', function () {
             inv(),
             healthNode({ interval: 0.25 }),
             { id: 'out', type: 'helper', wires: [] },
-            { id: 'q', type: 'pi30-query', inverter: 'inv', command: 'QMOD', interval: 0.2, output: 'object', maxAge: 0, wires: [['qout']] },
+            {
+                id: 'q',
+                type: 'pi30-query',
+                inverter: 'inv',
+                command: 'QMOD',
+                interval: 0.2,
+                output: 'object',
+                maxAge: 0,
+                wires: [['qout']],
+            },
             { id: 'qout', type: 'helper', wires: [] },
             { id: 'c', type: 'catch', scope: ['q'], uncaught: false, wires: [['err']] },
             { id: 'err', type: 'helper', wires: [] },
@@ -74,29 +101,44 @@ describe('pi30-health and the port state', function () {
         await waitFor(() => out.received.some((m) => m.payload === true), { what: 'link true' });
 
         await simControl(control, 'unplug', { seconds: 600 });
-        const down = await waitFor(() => out.received.find((m) => m.payload === false), { what: 'link false' });
+        const down = await waitFor(() => out.received.find((m) => m.payload === false), {
+            what: 'link false',
+        });
         assert.equal(down.reason, 'PORT_UNAVAILABLE');
         await waitFor(() => status.received.some((s) => /port-unavailable/.test(s.status.text)), {
             what: 'query node status "port unavailable"',
         });
         const [firstError] = await err.until(1);
-        assert.ok(['PORT_UNAVAILABLE', 'TIMEOUT'].includes(firstError.error.code), firstError.error.code);
+        assert.ok(
+            ['PORT_UNAVAILABLE', 'TIMEOUT'].includes(firstError.error.code),
+            firstError.error.code,
+        );
         const readingsWhileDown = qout.received.length;
 
         // several more polls fail while down; a Catch node hears about each kind once
         const pollsBefore = helper.getNode('q').polls.sent;
-        await waitFor(() => helper.getNode('q').polls.sent >= pollsBefore + 4, { what: 'more polls' });
+        await waitFor(() => helper.getNode('q').polls.sent >= pollsBefore + 4, {
+            what: 'more polls',
+        });
         const codes = new Set(err.received.map((m) => m.error.code));
         assert.equal(err.received.length, codes.size, 'one report per kind of failure');
-        assert.ok(qout.received.length <= readingsWhileDown + 1, 'no readings while the port is down');
+        assert.ok(
+            qout.received.length <= readingsWhileDown + 1,
+            'no readings while the port is down',
+        );
 
         await simControl(control, 'plug');
         await qout.until(qout.received.length + 2, 15000);
-        const up = await waitFor(() => out.received.slice(out.received.indexOf(down)).find((m) => m.payload === true), {
-            timeout: 15000,
-            what: 'link true again',
-        });
+        const up = await waitFor(
+            () => out.received.slice(out.received.indexOf(down)).find((m) => m.payload === true),
+            {
+                timeout: 15000,
+                what: 'link true again',
+            },
+        );
         assert.equal(up.health.port.state, 'connected');
-        await waitFor(() => status.received.at(-1).status.fill === 'green', { what: 'green status again' });
+        await waitFor(() => status.received.at(-1).status.fill === 'green', {
+            what: 'green status again',
+        });
     });
 });

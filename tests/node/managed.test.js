@@ -3,7 +3,16 @@
 
 const assert = require('node:assert/strict');
 const { helper, load, flow, inverterConfig, collector } = require('./support/red');
-const { freePort, waitFor, sleep, childPids, pidAlive, openFds, simUrl, PYTHON } = require('./support/worker');
+const {
+    freePort,
+    waitFor,
+    sleep,
+    childPids,
+    pidAlive,
+    openFds,
+    simUrl,
+    PYTHON,
+} = require('./support/worker');
 const { LIVE_CHILDREN } = require('../../node-red-contrib-pi30/lib/worker-process');
 
 describe('pi30-inverter managed mode', function () {
@@ -27,9 +36,27 @@ describe('pi30-inverter managed mode', function () {
         });
     const nodes = (extra) => [
         managed(extra),
-        { id: 'q', type: 'pi30-query', inverter: 'inv', command: 'QMOD', interval: 0.1, output: 'object', maxAge: 0, wires: [['out']] },
+        {
+            id: 'q',
+            type: 'pi30-query',
+            inverter: 'inv',
+            command: 'QMOD',
+            interval: 0.1,
+            output: 'object',
+            maxAge: 0,
+            wires: [['out']],
+        },
         { id: 'out', type: 'helper', wires: [] },
-        { id: 's', type: 'pi30-set', inverter: 'inv', command: '', value: '', onlyIfChanged: true, verify: true, wires: [['sout']] },
+        {
+            id: 's',
+            type: 'pi30-set',
+            inverter: 'inv',
+            command: '',
+            value: '',
+            onlyIfChanged: true,
+            verify: true,
+            wires: [['sout']],
+        },
         { id: 'sout', type: 'helper', wires: [] },
         { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['err']] },
         { id: 'err', type: 'helper', wires: [] },
@@ -46,11 +73,26 @@ describe('pi30-inverter managed mode', function () {
         assert.ok(!before.includes(pid));
         const args = require('node:fs').readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
         // -P: the worker never comes from Node-RED's current directory
-        assert.deepEqual(args.slice(1, 10), ['-P', '-m', 'pyworker.cli', 'serve', '--port', simUrl('pi30'), '--bind', endpoint, '--protocol']);
+        assert.deepEqual(args.slice(1, 10), [
+            '-P',
+            '-m',
+            'pyworker.cli',
+            'serve',
+            '--port',
+            simUrl('pi30'),
+            '--bind',
+            endpoint,
+            '--protocol',
+        ]);
         assert.ok(args.includes('--read-only') && args.includes('PBT'), args.join(' '));
         // its log lines arrive in the Node-RED log, tagged
         await waitFor(
-            () => helper.log().args.some((a) => a[0] && /^\[pi30-worker\] .*listening on/.test(String(a[0].msg))),
+            () =>
+                helper
+                    .log()
+                    .args.some(
+                        (a) => a[0] && /^\[pi30-worker\] .*listening on/.test(String(a[0].msg)),
+                    ),
             { what: 'worker log line' },
         );
         // read-only reached the worker
@@ -61,10 +103,13 @@ describe('pi30-inverter managed mode', function () {
         // crash: the node notices, restarts it after its backoff, and readings resume
         process.kill(pid, 'SIGKILL');
         const crashedAt = Date.now();
-        const newPid = await waitFor(() => inv.worker.pid && inv.worker.pid !== pid && inv.worker.pid, {
-            timeout: 10000,
-            what: 'a new worker',
-        });
+        const newPid = await waitFor(
+            () => inv.worker.pid && inv.worker.pid !== pid && inv.worker.pid,
+            {
+                timeout: 10000,
+                what: 'a new worker',
+            },
+        );
         assert.ok(Date.now() - crashedAt >= 900, 'restarted after the backoff delay, not at once');
         assert.equal(inv.worker.restarts, 1);
         const readings = out.received.length;
@@ -84,12 +129,24 @@ describe('pi30-inverter managed mode', function () {
         delete process.env.VIRTUAL_ENV;
         try {
             await load([managed({ python: '/nonexistent/python3' })]);
-            const errors = () => helper.log().args.filter((a) => a[0] && a[0].level === helper.log().ERROR).map((a) => String(a[0].msg));
-            await waitFor(() => errors().some((m) => /\/nonexistent\/python3: not found/.test(m)), { what: 'error in the log' });
-            assert.match(errors().join('\n'), /no Python can run pi30-worker.*\n.*python3: not found/s);
+            const errors = () =>
+                helper
+                    .log()
+                    .args.filter((a) => a[0] && a[0].level === helper.log().ERROR)
+                    .map((a) => String(a[0].msg));
+            await waitFor(() => errors().some((m) => /\/nonexistent\/python3: not found/.test(m)), {
+                what: 'error in the log',
+            });
+            assert.match(
+                errors().join('\n'),
+                /no Python can run pi30-worker.*\n.*python3: not found/s,
+            );
             assert.equal(helper.getNode('inv').worker.pid, null);
             // retried: the search runs again after the backoff delay
-            await waitFor(() => helper.getNode('inv').worker.restarts >= 1, { timeout: 5000, what: 'a retry' });
+            await waitFor(() => helper.getNode('inv').worker.restarts >= 1, {
+                timeout: 5000,
+                what: 'a retry',
+            });
             await helper.unload();
         } finally {
             process.env.PATH = saved.PATH;
@@ -111,7 +168,8 @@ describe('pi30-inverter managed mode', function () {
         }
         assert.equal(pids.size, 21, 'each deploy ran its own worker');
         const last = helper.getNode('inv').worker.pid;
-        for (const pid of pids) if (pid !== last) assert.ok(!pidAlive(pid), `worker ${pid} stopped`);
+        for (const pid of pids)
+            if (pid !== last) assert.ok(!pidAlive(pid), `worker ${pid} stopped`);
         assert.deepEqual(childPids(), [last], 'only the current worker runs');
         await sleep(500);
         const after = openFds();

@@ -21,12 +21,17 @@ const read = (...p) => fs.readFileSync(path.join(...p), 'utf8');
 /** "a.b.c" paths of every leaf of a JSON object */
 function leafKeys(obj, prefix = '') {
     return Object.entries(obj).flatMap(([k, v]) =>
-        v && typeof v === 'object' && !Array.isArray(v) ? leafKeys(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+        v && typeof v === 'object' && !Array.isArray(v)
+            ? leafKeys(v, `${prefix}${k}.`)
+            : [`${prefix}${k}`],
     );
 }
 
 function has(obj, dotted) {
-    return dotted.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj) !== undefined;
+    return (
+        dotted.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj) !==
+        undefined
+    );
 }
 
 describe('package', function () {
@@ -49,7 +54,9 @@ describe('package', function () {
 
         it(`${type}: editor file compiles, has its template, icon and palette category`, () => {
             const html = read(dir, `${base}.html`);
-            const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+            const scripts = [
+                ...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g),
+            ].map((m) => m[1]);
             assert.ok(scripts.length >= 1, 'a registerType script');
             for (const code of scripts) new vm.Script(code, { filename: `${base}.html` });
             assert.match(html, new RegExp(`registerType\\('${type}'`));
@@ -58,7 +65,9 @@ describe('package', function () {
                 if (icon.startsWith('font-awesome/')) continue; // Node-RED's own icon set
                 assert.ok(fs.existsSync(path.join(dir, 'icons', icon)), `icon ${icon}`);
             }
-            for (const [, src] of html.matchAll(/<script[^>]+src="resources\/node-red-contrib-pi30\/([^"]+)"/g)) {
+            for (const [, src] of html.matchAll(
+                /<script[^>]+src="resources\/node-red-contrib-pi30\/([^"]+)"/g,
+            )) {
                 assert.ok(fs.existsSync(path.join(PKG, 'resources', src)), `resource ${src}`);
                 new vm.Script(read(PKG, 'resources', src), { filename: src });
             }
@@ -68,11 +77,22 @@ describe('package', function () {
             const catalogues = {};
             for (const lang of LANGS) {
                 const help = read(dir, 'locales', lang, `${base}.html`);
-                assert.match(help, new RegExp(`<script type="text/markdown" data-help-name="${type}">`), `${lang} help`);
-                assert.ok(help.replace(/<[^>]+>/g, '').trim().length > 300, `${lang} help has content`);
+                assert.match(
+                    help,
+                    new RegExp(`<script type="text/markdown" data-help-name="${type}">`),
+                    `${lang} help`,
+                );
+                assert.ok(
+                    help.replace(/<[^>]+>/g, '').trim().length > 300,
+                    `${lang} help has content`,
+                );
                 catalogues[lang] = JSON.parse(read(dir, 'locales', lang, `${base}.json`));
             }
-            assert.deepEqual(leafKeys(catalogues.fr).sort(), leafKeys(catalogues['en-US']).sort(), 'same keys in fr and en-US');
+            assert.deepEqual(
+                leafKeys(catalogues.fr).sort(),
+                leafKeys(catalogues['en-US']).sort(),
+                'same keys in fr and en-US',
+            );
             const html = read(dir, `${base}.html`);
             const js = read(dir, `${base}.js`);
             const used = [
@@ -81,7 +101,8 @@ describe('package', function () {
                 ...[...js.matchAll(/RED\._\('([^':]+)'/g)].map((m) => m[1]),
             ];
             // keys with a namespace ("node-red:common.label.name") live in other catalogues
-            for (const key of used.filter((k) => !k.includes(':'))) assert.ok(has(catalogues['en-US'], key), `${type}: key ${key}`);
+            for (const key of used.filter((k) => !k.includes(':')))
+                assert.ok(has(catalogues['en-US'], key), `${type}: key ${key}`);
         });
     }
 
@@ -91,30 +112,55 @@ describe('package', function () {
         assert.ok(states.length >= 5);
         for (const lang of LANGS) {
             const cat = JSON.parse(read(PKG, 'nodes', 'locales', lang, 'pi30-inverter.json'));
-            for (const s of [...states, 'no-inverter']) assert.ok(cat['pi30-inverter'].status[s], `${lang} status.${s}`);
+            for (const s of [...states, 'no-inverter'])
+                assert.ok(cat['pi30-inverter'].status[s], `${lang} status.${s}`);
         }
     });
 
     it('the tarball holds runtime files only: the nodes, the worker copied from pyworker/, LICENSE', () => {
-        const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8' }));
+        const [packed] = JSON.parse(
+            execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8' }),
+        );
         const files = packed.files.map((f) => f.path).sort();
-        const runtime = /^(package\.json|README\.md|LICENSE|(nodes|lib|resources|examples)\/.+|python\/pyworker\/.+\.py)$/;
-        assert.deepEqual(files.filter((f) => !runtime.test(f)), [], 'nothing but runtime files');
-        assert.deepEqual(files.filter((f) => /(^|\/)(scripts|tests?)\/|__pycache__|\.pyc$/.test(f)), []);
+        const runtime =
+            /^(package\.json|README\.md|LICENSE|(nodes|lib|resources|examples)\/.+|python\/pyworker\/.+\.py)$/;
+        assert.deepEqual(
+            files.filter((f) => !runtime.test(f)),
+            [],
+            'nothing but runtime files',
+        );
+        assert.deepEqual(
+            files.filter((f) => /(^|\/)(scripts|tests?)\/|__pycache__|\.pyc$/.test(f)),
+            [],
+        );
         // the worker is the repository's pyworker/, every source file of it and nothing else
-        const sources = execFileSync('git', ['ls-files', 'pyworker/*.py', 'pyworker/**/*.py'], { cwd: REPO, encoding: 'utf8' })
-            .trim().split('\n').map((f) => `python/${f}`).sort();
-        assert.deepEqual(files.filter((f) => f.startsWith('python/')), [...new Set(sources)].sort());
+        const sources = execFileSync('git', ['ls-files', 'pyworker/*.py', 'pyworker/**/*.py'], {
+            cwd: REPO,
+            encoding: 'utf8',
+        })
+            .trim()
+            .split('\n')
+            .map((f) => `python/${f}`)
+            .sort();
+        assert.deepEqual(
+            files.filter((f) => f.startsWith('python/')),
+            [...new Set(sources)].sort(),
+        );
         assert.ok(files.includes('LICENSE'));
         assert.match(read(REPO, 'LICENSE'), /^MIT License/);
         assert.equal(pkg.license, 'MIT');
-        for (const field of ['homepage', 'repository', 'bugs']) assert.ok(pkg[field], `package.json ${field}`);
+        for (const field of ['homepage', 'repository', 'bugs'])
+            assert.ok(pkg[field], `package.json ${field}`);
         // the copies exist only while packing: nothing left in the checkout
-        assert.ok(!fs.existsSync(path.join(PKG, 'python')) && !fs.existsSync(path.join(PKG, 'LICENSE')));
+        assert.ok(
+            !fs.existsSync(path.join(PKG, 'python')) && !fs.existsSync(path.join(PKG, 'LICENSE')),
+        );
     });
 
     it('npm pack ships every file the nodes need', () => {
-        const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8' }));
+        const [packed] = JSON.parse(
+            execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8' }),
+        );
         const files = new Set(packed.files.map((f) => f.path));
         const needed = new Set(['package.json', 'README.md', 'resources/catalogue.json']);
         // follow relative requires from every node file
@@ -139,7 +185,8 @@ describe('package', function () {
             }
         }
         for (const f of fs.readdirSync(path.join(PKG, 'examples'))) needed.add(`examples/${f}`);
-        for (const f of fs.readdirSync(path.join(PKG, 'nodes', 'icons'))) needed.add(`nodes/icons/${f}`);
+        for (const f of fs.readdirSync(path.join(PKG, 'nodes', 'icons')))
+            needed.add(`nodes/icons/${f}`);
         needed.add('resources/pi30-editor.js');
         for (const f of needed) assert.ok(files.has(f), `packed: ${f}`);
     });
@@ -148,11 +195,18 @@ describe('package', function () {
 /** GET a JSON document from the local Node-RED admin API. */
 function getJson(port, urlPath) {
     return new Promise((resolve, reject) => {
-        const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers: { Accept: 'application/json' } }, (res) => {
-            let body = '';
-            res.on('data', (c) => (body += c));
-            res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${res.statusCode} ${body}`))));
-        });
+        const req = http.get(
+            { host: '127.0.0.1', port, path: urlPath, headers: { Accept: 'application/json' } },
+            (res) => {
+                let body = '';
+                res.on('data', (c) => (body += c));
+                res.on('end', () =>
+                    res.statusCode === 200
+                        ? resolve(JSON.parse(body))
+                        : reject(new Error(`${res.statusCode} ${body}`)),
+                );
+            },
+        );
         req.on('error', reject);
     });
 }
@@ -166,12 +220,20 @@ function postJson(port, urlPath, data, headers) {
                 port,
                 path: urlPath,
                 method: 'POST',
-                headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers },
+                headers: {
+                    'Content-Type': 'application/json',
+                    'Content-Length': Buffer.byteLength(body),
+                    ...headers,
+                },
             },
             (res) => {
                 let out = '';
                 res.on('data', (c) => (out += c));
-                res.on('end', () => (res.statusCode < 300 ? resolve(out) : reject(new Error(`${res.statusCode} ${out}`))));
+                res.on('end', () =>
+                    res.statusCode < 300
+                        ? resolve(out)
+                        : reject(new Error(`${res.statusCode} ${out}`)),
+                );
             },
         );
         req.on('error', reject);
@@ -201,17 +263,40 @@ describe('packed tarball in a plain Node-RED 4 user directory', function () {
 
     it('installs with `npm install <tarball>`; Node-RED lists the nodes and runs a flow with them', async () => {
         const [packed] = JSON.parse(
-            execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: PKG, encoding: 'utf8' }),
+            execFileSync('npm', ['pack', '--json', '--pack-destination', work], {
+                cwd: PKG,
+                encoding: 'utf8',
+            }),
         );
         const userDir = path.join(work, 'user');
         fs.mkdirSync(userDir);
-        fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
+        fs.writeFileSync(
+            path.join(userDir, 'package.json'),
+            JSON.stringify({ name: 'node-red-project', private: true }),
+        );
         execFileSync(
             'npm',
-            ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', path.join(work, packed.filename)],
+            [
+                'install',
+                '--no-audit',
+                '--no-fund',
+                '--prefer-offline',
+                '--loglevel=error',
+                path.join(work, packed.filename),
+            ],
             { cwd: userDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
         );
-        assert.ok(fs.existsSync(path.join(userDir, 'node_modules', 'node-red-contrib-pi30', 'nodes', 'pi30-query.js')));
+        assert.ok(
+            fs.existsSync(
+                path.join(
+                    userDir,
+                    'node_modules',
+                    'node-red-contrib-pi30',
+                    'nodes',
+                    'pi30-query.js',
+                ),
+            ),
+        );
 
         const port = await freePort();
         fs.writeFileSync(
@@ -227,17 +312,26 @@ describe('packed tarball in a plain Node-RED 4 user directory', function () {
             })};`,
         );
         const redJs = path.join(REPO, 'node_modules', 'node-red', 'red.js');
-        red = spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        red = spawn(
+            process.execPath,
+            [redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
+            {
+                stdio: ['ignore', 'pipe', 'pipe'],
+            },
+        );
         red.stdout.on('data', (c) => (output += c));
         red.stderr.on('data', (c) => (output += c));
-        await waitFor(() => getJson(port, '/settings').catch(() => null), { timeout: 60000, interval: 200, what: 'Node-RED up' });
+        await waitFor(() => getJson(port, '/settings').catch(() => null), {
+            timeout: 60000,
+            interval: 200,
+            what: 'Node-RED up',
+        });
 
         const sets = await getJson(port, '/nodes');
         const ours = sets.filter((s) => s.module === 'node-red-contrib-pi30');
         const types = ours.flatMap((s) => s.types);
-        for (const t of ['pi30-inverter', 'pi30-query', 'pi30-set', 'pi30-health']) assert.ok(types.includes(t), t);
+        for (const t of ['pi30-inverter', 'pi30-query', 'pi30-set', 'pi30-health'])
+            assert.ok(types.includes(t), t);
         for (const s of ours) assert.equal(s.err, undefined, `${s.id}: ${s.err}`);
         for (const s of ours) assert.equal(s.enabled, true);
         // the help and the catalogue endpoint come from the installed copy too
@@ -250,15 +344,61 @@ describe('packed tarball in a plain Node-RED 4 user directory', function () {
             {
                 flows: [
                     { id: 't1', type: 'tab', label: 'install test' },
-                    { id: 'inv', type: 'pi30-inverter', endpoint: worker.endpoint, timeout: 5000, protocol: 'PI30' },
-                    { id: 'i1', type: 'inject', z: 't1', props: [{ p: 'payload' }], repeat: '', once: true, onceDelay: 0.1, payload: '', payloadType: 'date', x: 100, y: 100, wires: [['q1']] },
-                    { id: 'q1', type: 'pi30-query', z: 't1', inverter: 'inv', command: 'QMOD', interval: 0, output: 'object', maxAge: 0, x: 300, y: 100, wires: [['d1']] },
-                    { id: 'd1', type: 'debug', z: 't1', active: true, tosidebar: false, console: true, complete: 'payload', targetType: 'msg', x: 500, y: 100, wires: [] },
+                    {
+                        id: 'inv',
+                        type: 'pi30-inverter',
+                        endpoint: worker.endpoint,
+                        timeout: 5000,
+                        protocol: 'PI30',
+                    },
+                    {
+                        id: 'i1',
+                        type: 'inject',
+                        z: 't1',
+                        props: [{ p: 'payload' }],
+                        repeat: '',
+                        once: true,
+                        onceDelay: 0.1,
+                        payload: '',
+                        payloadType: 'date',
+                        x: 100,
+                        y: 100,
+                        wires: [['q1']],
+                    },
+                    {
+                        id: 'q1',
+                        type: 'pi30-query',
+                        z: 't1',
+                        inverter: 'inv',
+                        command: 'QMOD',
+                        interval: 0,
+                        output: 'object',
+                        maxAge: 0,
+                        x: 300,
+                        y: 100,
+                        wires: [['d1']],
+                    },
+                    {
+                        id: 'd1',
+                        type: 'debug',
+                        z: 't1',
+                        active: true,
+                        tosidebar: false,
+                        console: true,
+                        complete: 'payload',
+                        targetType: 'msg',
+                        x: 500,
+                        y: 100,
+                        wires: [],
+                    },
                 ],
             },
             { 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
         );
-        await waitFor(() => /device_mode/.test(output), { timeout: 15000, what: `a reading in the log:\n${output}` });
+        await waitFor(() => /device_mode/.test(output), {
+            timeout: 15000,
+            what: `a reading in the log:\n${output}`,
+        });
         assert.doesNotMatch(output, /\[error\]/);
     });
 });

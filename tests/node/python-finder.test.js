@@ -8,7 +8,12 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { findPython, candidates, distribution, installAdvice } = require('../../node-red-contrib-pi30/lib/python-finder');
+const {
+    findPython,
+    candidates,
+    distribution,
+    installAdvice,
+} = require('../../node-red-contrib-pi30/lib/python-finder');
 const { PYTHON } = require('./support/worker');
 
 describe('managed mode: finding a Python for the worker', function () {
@@ -24,15 +29,20 @@ describe('managed mode: finding a Python for the worker', function () {
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
     it('tries the configured one, a venv, then the PATH, without duplicates', () => {
-        assert.deepEqual(candidates({ configured: '/x/python', env: { VIRTUAL_ENV: '/v' }, platform: 'linux' }), [
-            '/x/python',
-            '/v/bin/python',
-            '/opt/pi30-worker/bin/python',
+        assert.deepEqual(
+            candidates({ configured: '/x/python', env: { VIRTUAL_ENV: '/v' }, platform: 'linux' }),
+            ['/x/python', '/v/bin/python', '/opt/pi30-worker/bin/python', 'python3', 'python'],
+        );
+        assert.deepEqual(candidates({ configured: 'python3', env: {}, platform: 'linux' }), [
             'python3',
+            '/opt/pi30-worker/bin/python',
             'python',
         ]);
-        assert.deepEqual(candidates({ configured: 'python3', env: {}, platform: 'linux' }), ['python3', '/opt/pi30-worker/bin/python', 'python']);
-        assert.deepEqual(candidates({ env: {}, platform: 'win32' }), ['C:\\pi30\\Scripts\\python.exe', 'python', 'python3']);
+        assert.deepEqual(candidates({ env: {}, platform: 'win32' }), [
+            'C:\\pi30\\Scripts\\python.exe',
+            'python',
+            'python3',
+        ]);
     });
 
     it('takes an interpreter that has the worker and its dependencies', async () => {
@@ -44,7 +54,10 @@ describe('managed mode: finding a Python for the worker', function () {
     });
 
     it('warns about the configured interpreter when another one is used, not about absent defaults', async () => {
-        const found = await findPython({ configured: '/nonexistent/python3', env: { PATH: path.dirname(PYTHON) } });
+        const found = await findPython({
+            configured: '/nonexistent/python3',
+            env: { PATH: path.dirname(PYTHON) },
+        });
         assert.equal(path.dirname(found.python), path.dirname(PYTHON)); // python3 from the PATH
         assert.deepEqual(found.rejected, ['/nonexistent/python3: not found']); // not /opt/pi30-worker
     });
@@ -53,7 +66,10 @@ describe('managed mode: finding a Python for the worker', function () {
         const bare = path.join(bareVenv, 'bin', 'python');
         await assert.rejects(findPython({ configured: bare, env: { PATH: '' } }), (err) => {
             assert.match(err.message, /no Python can run pi30-worker/);
-            assert.match(err.message, /missing pyserial \(import serial\), msgpack \(import msgpack\), pyzmq \(import zmq\), the pi30-worker package/);
+            assert.match(
+                err.message,
+                /missing pyserial \(import serial\), msgpack \(import msgpack\), pyzmq \(import zmq\), the pi30-worker package/,
+            );
             assert.match(err.message, /-m pip install pyserial msgpack pyzmq/); // a venv: pip is the way
             assert.match(err.message, /python3: not found/);
             return true;
@@ -67,7 +83,11 @@ describe('managed mode: finding a Python for the worker', function () {
             fs.writeFileSync(file, `NAME="x"\nID=${id}\n`);
             return file;
         };
-        const system = fs.realpathSync(execFileSync(bare, ['-c', 'import sys; print(sys._base_executable)'], { encoding: 'utf8' }).trim());
+        const system = fs.realpathSync(
+            execFileSync(bare, ['-c', 'import sys; print(sys._base_executable)'], {
+                encoding: 'utf8',
+            }).trim(),
+        );
         const hasAll = (() => {
             try {
                 execFileSync(system, ['-c', 'import serial, msgpack, zmq'], { stdio: 'ignore' });
@@ -81,7 +101,12 @@ describe('managed mode: finding a Python for the worker', function () {
             ['alpine', /apk add py3-\w+.*system_packages/],
             ['debian', /apt install python3-\w+/],
         ]) {
-            const result = findPython({ configured: system, env: { PATH: '' }, bundleDir: bundle, osRelease: osRelease(id) });
+            const result = findPython({
+                configured: system,
+                env: { PATH: '' },
+                bundleDir: bundle,
+                osRelease: osRelease(id),
+            });
             if (hasAll) assert.equal((await result).python, system);
             else await assert.rejects(result, (err) => advice.test(err.message));
         }
@@ -95,8 +120,14 @@ describe('managed mode: finding a Python for the worker', function () {
         );
         assert.equal(installAdvice(['msgpack'], system, 'debian'), 'apt install python3-msgpack');
         assert.equal(installAdvice(['zmq'], system, null), '/usr/bin/python3 -m pip install pyzmq');
-        assert.equal(installAdvice(['zmq'], { ...system, venv: true }, 'debian'), '/usr/bin/python3 -m pip install pyzmq');
-        assert.match(installAdvice(['pyworker'], system, 'debian'), /pip install pi30-worker \(or install this package from its packed tarball/);
+        assert.equal(
+            installAdvice(['zmq'], { ...system, venv: true }, 'debian'),
+            '/usr/bin/python3 -m pip install pyzmq',
+        );
+        assert.match(
+            installAdvice(['pyworker'], system, 'debian'),
+            /pip install pi30-worker \(or install this package from its packed tarball/,
+        );
     });
 
     it('reads the distribution from os-release', () => {

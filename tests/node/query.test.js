@@ -58,7 +58,11 @@ describe('pi30-query', function () {
     });
 
     it('split mode: one message per field with unit and Home Assistant metadata', async () => {
-        await load([inv(), queryNode({ output: 'split' }), { id: 'out', type: 'helper', wires: [] }]);
+        await load([
+            inv(),
+            queryNode({ output: 'split' }),
+            { id: 'out', type: 'helper', wires: [] },
+        ]);
         const out = collector(helper.getNode('out'));
         helper.getNode('q').receive({ payload: 'tick', keep: 'yes' });
         const direct = await worker.request({ op: 'query', command: 'QPIGS' });
@@ -85,32 +89,46 @@ describe('pi30-query', function () {
     });
 
     it('split mode: enumerations carry their options', async () => {
-        await load([inv(), queryNode({ command: 'QMOD', output: 'split' }), { id: 'out', type: 'helper', wires: [] }]);
+        await load([
+            inv(),
+            queryNode({ command: 'QMOD', output: 'split' }),
+            { id: 'out', type: 'helper', wires: [] },
+        ]);
         const out = collector(helper.getNode('out'));
         helper.getNode('q').receive({});
         const msg = await out.next();
         assert.equal(msg.topic, 'device_mode');
         assert.equal(msg.device_class, 'enum');
-        assert.ok(Array.isArray(msg.options) && msg.options.includes(msg.payload), `${msg.payload} in options`);
+        assert.ok(
+            Array.isArray(msg.options) && msg.options.includes(msg.payload),
+            `${msg.payload} in options`,
+        );
     });
 
     it('polls every interval without input', async () => {
-        // 500 ms: the reading made at deploy (first connection, the unit's catalogue) must be
-        // over before the next tick, or that tick is rightly skipped
-        await load([inv(), queryNode({ command: 'QMOD', interval: 0.5 }), { id: 'out', type: 'helper', wires: [] }]);
+        // 1 s: the reading made at deploy (first connection, the unit's catalogue) must be over
+        // before the next tick even on a loaded machine, or that tick is rightly skipped
+        await load([
+            inv(),
+            queryNode({ command: 'QMOD', interval: 1 }),
+            { id: 'out', type: 'helper', wires: [] },
+        ]);
         const out = collector(helper.getNode('out'));
         const started = Date.now();
-        const msgs = await out.until(4, 8000);
+        const msgs = await out.until(4, 12000);
         const elapsed = Date.now() - started;
-        // one at start, then on multiples of 500 ms on the clock: the last two are 500 ms apart
-        assert.ok(elapsed >= 1000, `4 polls (one at start, then every 500 ms) took ${elapsed} ms`);
+        // one at start, then on whole seconds on the clock: the last two are 1 s apart
+        assert.ok(elapsed >= 2000, `4 polls (one at start, then every second) took ${elapsed} ms`);
         for (const m of msgs) assert.equal(m.topic, 'QMOD');
         assert.equal(helper.getNode('q').polls.skipped, 0);
     });
 
     it('skips a poll while the previous one still runs (never stacks)', async () => {
         // a slow inverter: every answer takes 300 ms; polls are due every 50 ms
-        const slow = await new WorkerProcess({ port: simUrl('pi30', 'latency_ms=300'), protocol: 'PI30' }).start();
+        const slow = await new WorkerProcess({
+            port: simUrl('pi30', 'latency_ms=300'),
+            protocol: 'PI30',
+        }).start();
         try {
             const before = (await slow.request({ op: 'health' })).counters;
             await load([
@@ -121,14 +139,22 @@ describe('pi30-query', function () {
             const out = collector(helper.getNode('out'));
             await out.until(3, 5000);
             const q = helper.getNode('q');
-            await waitFor(() => out.received.length === q.polls.sent, { what: 'the running poll to finish' });
+            await waitFor(() => out.received.length === q.polls.sent, {
+                what: 'the running poll to finish',
+            });
             await helper.unload(); // stop polling
             const after = (await slow.request({ op: 'health' })).counters;
-            assert.ok(q.polls.skipped > q.polls.sent, `skipped ${q.polls.skipped}, sent ${q.polls.sent}`);
+            assert.ok(
+                q.polls.skipped > q.polls.sent,
+                `skipped ${q.polls.skipped}, sent ${q.polls.sent}`,
+            );
             // stacked polls would have queued identical QMODs behind the running one (coalesced)
             assert.equal(after.coalesced - before.coalesced, 0, 'no poll waited behind another');
             // besides the polls the config node asked for health and the catalogue on connect
-            assert.ok(after.requests - before.requests - 1 <= q.polls.sent + 2, 'no extra requests');
+            assert.ok(
+                after.requests - before.requests - 1 <= q.polls.sent + 2,
+                'no extra requests',
+            );
         } finally {
             await slow.stop();
         }
@@ -153,7 +179,11 @@ describe('pi30-query', function () {
     });
 
     it('maxAge lets the worker answer from its cache', async () => {
-        await load([inv(), queryNode({ command: 'QPIRI', maxAge: 60000 }), { id: 'out', type: 'helper', wires: [] }]);
+        await load([
+            inv(),
+            queryNode({ command: 'QPIRI', maxAge: 60000 }),
+            { id: 'out', type: 'helper', wires: [] },
+        ]);
         const out = collector(helper.getNode('out'));
         const q = helper.getNode('q');
         q.receive({});
@@ -181,9 +211,15 @@ describe('pi30-query', function () {
         assert.match(caught.error.message, /^UNKNOWN_COMMAND: /);
         assert.equal(caught.error.source.id, 'q');
         assert.equal(caught.keep, 7);
-        await waitFor(() => status.received.some((s) => s.status.fill === 'red' && /UNKNOWN_COMMAND/.test(s.status.text)), {
-            what: 'red status with the code',
-        });
+        await waitFor(
+            () =>
+                status.received.some(
+                    (s) => s.status.fill === 'red' && /UNKNOWN_COMMAND/.test(s.status.text),
+                ),
+            {
+                what: 'red status with the code',
+            },
+        );
         helper.getNode('q').receive({});
         const noCommand = await err.next();
         assert.equal(noCommand.error.code, 'INVALID_REQUEST');
@@ -199,12 +235,18 @@ describe('pi30-query', function () {
             { id: 'status', type: 'helper', wires: [] },
         ]);
         const status = collector(helper.getNode('status'));
-        const s = await waitFor(() => status.received.find((m) => m.status.fill === 'green'), { what: 'green status' });
+        const s = await waitFor(() => status.received.find((m) => m.status.fill === 'green'), {
+            what: 'green status',
+        });
         assert.match(s.status.text, /status\.connected$/);
     });
 
     it('a node without an inverter fails every message with NO_INVERTER', async () => {
-        await load([queryNode({ inverter: '' }), { id: 'out', type: 'helper', wires: [] }, ...catchAll]);
+        await load([
+            queryNode({ inverter: '' }),
+            { id: 'out', type: 'helper', wires: [] },
+            ...catchAll,
+        ]);
         const err = collector(helper.getNode('err'));
         helper.getNode('q').receive({});
         const caught = await err.next();

@@ -12,7 +12,10 @@ describe('pi30-set', function () {
 
     before(async () => {
         control = `tcp://127.0.0.1:${await freePort()}`;
-        worker = await new WorkerProcess({ port: simUrl('pi30', `control=${control}`), protocol: 'PI30' }).start();
+        worker = await new WorkerProcess({
+            port: simUrl('pi30', `control=${control}`),
+            protocol: 'PI30',
+        }).start();
         await helper.startServer();
     });
     after(async () => {
@@ -42,7 +45,8 @@ describe('pi30-set', function () {
         { id: 'c', type: 'catch', scope: null, uncaught: false, wires: [['err']] },
         { id: 'err', type: 'helper', wires: [] },
     ];
-    const setting = async (field) => (await worker.request({ op: 'query', command: 'QPIRI' })).data[field];
+    const setting = async (field) =>
+        (await worker.request({ op: 'query', command: 'QPIRI' })).data[field];
 
     it('sets a value given as a label, then skips the same write (only if changed)', async () => {
         await load(flowWith());
@@ -50,13 +54,25 @@ describe('pi30-set', function () {
         const s = helper.getNode('s');
         s.receive({ payload: 'Utility first', keep: 'me' });
         let msg = await out.next();
-        assert.deepEqual(msg.payload, { ok: true, command: 'POP', sent: 'POP00', changed: true, verified: true });
+        assert.deepEqual(msg.payload, {
+            ok: true,
+            command: 'POP',
+            sent: 'POP00',
+            changed: true,
+            verified: true,
+        });
         assert.equal(msg.keep, 'me');
         assert.equal(await setting('output_source_priority'), 'Utility first');
 
         s.receive({ payload: 'Utility first' });
         msg = await out.next();
-        assert.deepEqual(msg.payload, { ok: true, command: 'POP', sent: null, changed: false, verified: true });
+        assert.deepEqual(msg.payload, {
+            ok: true,
+            command: 'POP',
+            sent: null,
+            changed: false,
+            verified: true,
+        });
 
         s.receive({ payload: 'SBU first' });
         msg = await out.next();
@@ -73,7 +89,13 @@ describe('pi30-set', function () {
         assert.equal(msg.payload.sent, 'PCP03');
         s.receive({ payload: '03' });
         msg = await out.next();
-        assert.deepEqual(msg.payload, { ok: true, command: 'PCP', sent: 'PCP03', changed: true, verified: true });
+        assert.deepEqual(msg.payload, {
+            ok: true,
+            command: 'PCP',
+            sent: 'PCP03',
+            changed: true,
+            verified: true,
+        });
         assert.equal(await setting('charger_source_priority'), 'Only solar charging permitted');
         s.receive({ payload: 'Solar first' });
         await out.next();
@@ -98,7 +120,13 @@ describe('pi30-set', function () {
         const out = collector(helper.getNode('out'));
         helper.getNode('s').receive({ payload: 20 });
         const msg = await out.next();
-        assert.deepEqual(msg.payload, { ok: true, command: 'MUCHGC', sent: 'MUCHGC020', changed: true, verified: null });
+        assert.deepEqual(msg.payload, {
+            ok: true,
+            command: 'MUCHGC',
+            sent: 'MUCHGC020',
+            changed: true,
+            verified: null,
+        });
     });
 
     it('an invalid value goes to a Catch node with INVALID_VALUE and what is allowed', async () => {
@@ -110,7 +138,8 @@ describe('pi30-set', function () {
         assert.equal(caught.error.code, 'INVALID_VALUE');
         assert.match(caught.error.message, /^INVALID_VALUE: MUCHGC: 25 is not allowed/);
         // the allowed list is the unit's own (QMUCHGCR), as the worker read it
-        const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data.max_ac_charging_current_options;
+        const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data
+            .max_ac_charging_current_options;
         assert.match(caught.error.message, new RegExp(`allowed: ${options.join(', ')}`));
         assert.equal(caught.keep, 1);
         await sleep(50);

@@ -3,7 +3,11 @@
 // own values or a day total on a clear-sky shape, the learned household load.
 const assert = require('node:assert/strict');
 const {
-    pricesOn, hourPrice, clearSkyShape, hourlySolar, LoadProfile,
+    pricesOn,
+    hourPrice,
+    clearSkyShape,
+    hourlySolar,
+    LoadProfile,
 } = require('../../node-red-contrib-pi30/lib/tempo-hourly');
 const { TempoPlanner, DEFAULTS } = require('../../node-red-contrib-pi30/lib/tempo-planner');
 
@@ -20,21 +24,34 @@ describe('tempo hourly inputs', function () {
     });
 
     it('Forecast.Solar wh_period and watts: instants with offsets, converted to wall hours', function () {
-        const wh = hourlySolar({ wh_period: { '2026-01-15T09:00:00+01:00': 120, '2026-01-15T10:00:00+01:00': 400 } }, PARIS);
+        const wh = hourlySolar(
+            { wh_period: { '2026-01-15T09:00:00+01:00': 120, '2026-01-15T10:00:00+01:00': 400 } },
+            PARIS,
+        );
         assert.deepEqual(wh, { '2026-01-15T09': 0.12, '2026-01-15T10': 0.4 });
         const summer = hourlySolar({ watt_hours_period: { '2026-07-01T08:00:00Z': 900 } }, PARIS);
         assert.deepEqual(summer, { '2026-07-01T10': 0.9 }, '08:00Z is 10:00 in Paris in summer');
-        const watts = hourlySolar({ watts: { '2026-01-15T09:00:00+01:00': 100, '2026-01-15T09:30:00+01:00': 300 } }, PARIS);
-        assert.deepEqual(watts, { '2026-01-15T09': 0.2 }, 'the mean of the hour\'s readings');
+        const watts = hourlySolar(
+            { watts: { '2026-01-15T09:00:00+01:00': 100, '2026-01-15T09:30:00+01:00': 300 } },
+            PARIS,
+        );
+        assert.deepEqual(watts, { '2026-01-15T09': 0.2 }, "the mean of the hour's readings");
     });
 
     it('Solcast detailedForecast: half-hour kW estimates summed per wall hour', function () {
-        const out = hourlySolar({
-            detailedForecast: [
-                { period_start: '2026-01-15T11:00:00+01:00', pv_estimate: 1.0, pv_estimate10: 0.4 },
-                { period_start: '2026-01-15T11:30:00+01:00', pv_estimate: 2.0 },
-            ],
-        }, PARIS);
+        const out = hourlySolar(
+            {
+                detailedForecast: [
+                    {
+                        period_start: '2026-01-15T11:00:00+01:00',
+                        pv_estimate: 1.0,
+                        pv_estimate10: 0.4,
+                    },
+                    { period_start: '2026-01-15T11:30:00+01:00', pv_estimate: 2.0 },
+                ],
+            },
+            PARIS,
+        );
         assert.deepEqual(out, { '2026-01-15T11': 1.5 });
         assert.equal(hourlySolar({ friendly_name: 'x' }, PARIS), null);
     });
@@ -57,7 +74,14 @@ describe('tempo hourly inputs', function () {
     it('a day total is spread on the clear-sky shape; a "today remaining" total on the rest of the day', function () {
         const p = new TempoPlanner({ strategy: 'optimise', startupGraceMinutes: 0 });
         const now = Date.parse('2026-01-15T12:00:00Z');
-        for (const [k, v] of [['today', 'Bleu'], ['tomorrow', 'Bleu'], ['soc', 50], ['forecastToday', 2], ['forecastTomorrow', 6]]) p.update(k, v, now);
+        for (const [k, v] of [
+            ['today', 'Bleu'],
+            ['tomorrow', 'Bleu'],
+            ['soc', 50],
+            ['forecastToday', 2],
+            ['forecastTomorrow', 6],
+        ])
+            p.update(k, v, now);
         const hours = p.horizon(p.moment(now));
         const sum = (day) => hours.filter((h) => h.day === day).reduce((a, h) => a + h.pvKwh, 0);
         assert.ok(Math.abs(sum('2026-01-15') - 2) < 1e-9, `today ${sum('2026-01-15')}`);
@@ -69,12 +93,20 @@ describe('tempo hourly inputs', function () {
         const profile = new LoadProfile(new Array(24).fill(500), 0.25);
         const thursday = Date.parse('2026-01-15T18:00:00Z');
         for (let m = 0; m < 60; m += 10) profile.observe(thursday + m * 60e3, 2000, 'red');
-        profile.observe(thursday + 3600e3, 800, 'red');   // the next hour closes 18:00
+        profile.observe(thursday + 3600e3, 800, 'red'); // the next hour closes 18:00
         assert.equal(profile.expectedKwh(thursday, 'red'), 2, 'first hour seen: taken as it is');
         assert.equal(profile.expectedKwh(thursday, 'blue'), 0.5, 'other colours keep the start');
-        assert.equal(profile.expectedKwh(Date.parse('2026-01-17T18:00:00Z'), 'red'), 0.5, 'weekends apart');
+        assert.equal(
+            profile.expectedKwh(Date.parse('2026-01-17T18:00:00Z'), 'red'),
+            0.5,
+            'weekends apart',
+        );
         for (let m = 0; m < 60; m += 10) profile.observe(thursday + 864e5 + m * 60e3, 1000, 'red');
         profile.closeHour();
-        assert.equal(profile.expectedKwh(thursday, 'red'), 1.5, 'then a moving average (second hour: half way)');
+        assert.equal(
+            profile.expectedKwh(thursday, 'red'),
+            1.5,
+            'then a moving average (second hour: half way)',
+        );
     });
 });

@@ -2,27 +2,40 @@
 // Unit tests of the Tempo planner's decision table, unit conversions and stale inputs.
 const assert = require('node:assert/strict');
 const {
-    TempoPlanner, normaliseColour, parseBool, toKwh, wallClock,
+    TempoPlanner,
+    normaliseColour,
+    parseBool,
+    toKwh,
+    wallClock,
 } = require('../../node-red-contrib-pi30/lib/tempo-planner');
 
-const at = (iso) => Date.parse(`${iso}Z`);   // wall-clock ms, as the planner counts time
+const at = (iso) => Date.parse(`${iso}Z`); // wall-clock ms, as the planner counts time
 
 function planner(options = {}) {
     return new TempoPlanner({
-        capacityKwh: 10, reserveSoc: 20, maxSoc: 95, hysteresisSoc: 3, maxGridCurrent: 30, startupGraceMinutes: 0, ...options,
+        capacityKwh: 10,
+        reserveSoc: 20,
+        maxSoc: 95,
+        hysteresisSoc: 3,
+        maxGridCurrent: 30,
+        startupGraceMinutes: 0,
+        ...options,
     });
 }
 
 function feed(p, now, inputs) {
-    for (const [kind, value] of Object.entries(inputs)) assert.equal(p.update(kind, value, now), true, kind);
+    for (const [kind, value] of Object.entries(inputs))
+        assert.equal(p.update(kind, value, now), true, kind);
 }
 
 describe('tempo planner: conversions', function () {
     it('normalises colours in French, English and codes', function () {
-        for (const v of ['Bleu', 'blue', 'BLUE', 1, '1', 'TEMPO_BLEU']) assert.equal(normaliseColour(v), 'blue');
+        for (const v of ['Bleu', 'blue', 'BLUE', 1, '1', 'TEMPO_BLEU'])
+            assert.equal(normaliseColour(v), 'blue');
         for (const v of ['Blanc', 'white', 2, '2']) assert.equal(normaliseColour(v), 'white');
         for (const v of ['Rouge', 'red', 3, '3']) assert.equal(normaliseColour(v), 'red');
-        for (const v of ['inconnu', 'unknown', 'unavailable', '']) assert.equal(normaliseColour(v), 'unknown');
+        for (const v of ['inconnu', 'unknown', 'unavailable', ''])
+            assert.equal(normaliseColour(v), 'unknown');
         assert.equal(normaliseColour(undefined), null);
     });
     it('reads HC flags from HA states', function () {
@@ -43,9 +56,15 @@ describe('tempo planner: conversions', function () {
     it('takes naive inverter times as wall time and converts real instants to the zone', function () {
         assert.equal(new Date(wallClock('2026-01-15T05:30:00')).getUTCHours(), 5);
         // 2026-01-15 04:30 UTC is 05:30 in Paris (UTC+1 in winter)
-        assert.equal(new Date(wallClock(new Date('2026-01-15T04:30:00Z'), 'Europe/Paris')).getUTCHours(), 5);
+        assert.equal(
+            new Date(wallClock(new Date('2026-01-15T04:30:00Z'), 'Europe/Paris')).getUTCHours(),
+            5,
+        );
         // summer: UTC+2
-        assert.equal(new Date(wallClock(new Date('2026-07-15T04:30:00Z'), 'Europe/Paris')).getUTCHours(), 6);
+        assert.equal(
+            new Date(wallClock(new Date('2026-07-15T04:30:00Z'), 'Europe/Paris')).getUTCHours(),
+            6,
+        );
     });
 });
 
@@ -53,7 +72,12 @@ describe('tempo planner: decision table', function () {
     it('HC before a red day with a poor forecast charges to the energy balance target', function () {
         const p = planner();
         const now = at('2026-01-14T22:00:00');
-        feed(p, now, { today: 'Bleu', tomorrow: 'Rouge', soc: 40, forecastTomorrow: { value: 3100, unit: 'Wh' } });
+        feed(p, now, {
+            today: 'Bleu',
+            tomorrow: 'Rouge',
+            soc: 40,
+            forecastTomorrow: { value: 3100, unit: 'Wh' },
+        });
         const d = p.decide(now);
         // needed = 9 kWh (red HP use) - 3.1 kWh = 5.9 kWh = 59 % of 10 kWh, over the 20 % reserve
         assert.equal(d.mode, 'charge');
@@ -62,7 +86,10 @@ describe('tempo planner: decision table', function () {
         assert.equal(d.charger, 'Utility first');
         // 39 % of 10 kWh / 0.9 over 7.5 h at 48 V = 12.0 A -> next allowed step 20 A
         assert.equal(d.current, 20);
-        assert.match(d.reason, /HC before a red day: forecast 3\.1 kWh < expected use 9\.0 kWh, needed 5\.9 kWh; charging from 40 % to 79 % at 20 A/);
+        assert.match(
+            d.reason,
+            /HC before a red day: forecast 3\.1 kWh < expected use 9\.0 kWh, needed 5\.9 kWh; charging from 40 % to 79 % at 20 A/,
+        );
     });
     it('HC before a red day with a good forecast does not charge', function () {
         const p = planner();
@@ -113,7 +140,11 @@ describe('tempo planner: decision table', function () {
         const now = at('2026-01-15T21:30:00');
         feed(p, now, { today: 'Rouge', tomorrow: 'Rouge', soc: 50, forecastTomorrow: 0, hc: 'on' });
         assert.equal(p.decide(now).offPeak, true);
-        assert.equal(p.decide(now + 40 * 60e3).offPeak, true, 'stale flag -> clock says 22:10 is HC');
+        assert.equal(
+            p.decide(now + 40 * 60e3).offPeak,
+            true,
+            'stale flag -> clock says 22:10 is HC',
+        );
         const p2 = planner();
         feed(p2, now, { today: 'Rouge', soc: 50 });
         assert.equal(p2.decide(now).offPeak, false, 'no flag -> clock says 21:30 is HP');
@@ -121,7 +152,7 @@ describe('tempo planner: decision table', function () {
     it('hysteresis: starts below target - hysteresis, keeps charging up to the target', function () {
         const p = planner();
         const now = at('2026-01-14T22:00:00');
-        feed(p, now, { tomorrow: 'Rouge', soc: 77, forecastTomorrow: 3.1 });   // target 79, start below 76
+        feed(p, now, { tomorrow: 'Rouge', soc: 77, forecastTomorrow: 3.1 }); // target 79, start below 76
         assert.equal(p.decide(now).mode, 'hold');
         p.update('soc', 75, now);
         assert.equal(p.decide(now).mode, 'charge');
@@ -171,7 +202,13 @@ describe('tempo planner: stale inputs and fail-safe', function () {
     it('matches values to days across HA rollovers (forecasts at midnight, colours at 06:00)', function () {
         const p = planner({ staleMinutes: { soc: 600 } });
         const t1 = at('2026-01-14T23:50:00');
-        feed(p, t1, { today: 'Bleu', tomorrow: 'Rouge', soc: 30, forecastToday: 0, forecastTomorrow: 3000 });
+        feed(p, t1, {
+            today: 'Bleu',
+            tomorrow: 'Rouge',
+            soc: 30,
+            forecastToday: 0,
+            forecastTomorrow: 3000,
+        });
         // 00:00: the "today remaining" that arrived at 23:50 was about the 14th: not used
         const d0 = p.decide(at('2026-01-15T00:00:00'));
         assert.match(d0.reason, /forecast 3\.0 kWh/);
@@ -187,11 +224,19 @@ describe('tempo planner: stale inputs and fail-safe', function () {
         const t0 = at('2026-01-14T22:00:00');
         feed(p, t0, { tomorrow: 'Rouge', soc: 30, forecastTomorrow: 1 });
         const first = p.plan(t0);
-        assert.deepEqual(first.changes.map((c) => c.command), ['POP', 'PCP', 'MUCHGC']);
-        const later = p.plan(t0 + 20 * 60e3);   // SOC stale after 15 min
+        assert.deepEqual(
+            first.changes.map((c) => c.command),
+            ['POP', 'PCP', 'MUCHGC'],
+        );
+        const later = p.plan(t0 + 20 * 60e3); // SOC stale after 15 min
         assert.equal(later.decision.mode, 'failsafe');
-        assert.deepEqual(later.changes.map((c) => [c.command, c.value]),
-            [['POP', 'SBU first'], ['PCP', 'Only solar charging permitted']]);
+        assert.deepEqual(
+            later.changes.map((c) => [c.command, c.value]),
+            [
+                ['POP', 'SBU first'],
+                ['PCP', 'Only solar charging permitted'],
+            ],
+        );
     });
 });
 
@@ -215,7 +260,10 @@ describe('tempo planner: start-up', function () {
         assert.equal(p.plan(t0).decision.mode, 'waiting');
         const later = p.plan(t0 + 6 * 60e3);
         assert.equal(later.decision.mode, 'failsafe');
-        assert.deepEqual(later.changes.map((c) => c.command), ['POP', 'PCP']);
+        assert.deepEqual(
+            later.changes.map((c) => c.command),
+            ['POP', 'PCP'],
+        );
     });
 });
 
@@ -223,45 +271,75 @@ describe('tempo planner: write limiting', function () {
     it('sends only changes, and each setting at most once per minimum interval', function () {
         const p = planner({ minIntervalMinutes: 30, staleMinutes: { soc: 600 } });
         const t0 = at('2026-01-14T22:00:00');
-        feed(p, t0, { tomorrow: 'Rouge', soc: 75, forecastTomorrow: 3.1 });   // target 79: charge
+        feed(p, t0, { tomorrow: 'Rouge', soc: 75, forecastTomorrow: 3.1 }); // target 79: charge
         assert.equal(p.plan(t0).changes.length, 3);
         assert.equal(p.plan(t0 + 60e3).changes.length, 0, 'nothing changed: nothing sent');
-        p.update('soc', 80, t0 + 5 * 60e3);            // target reached within 5 min
+        p.update('soc', 80, t0 + 5 * 60e3); // target reached within 5 min
         const held = p.plan(t0 + 5 * 60e3);
         assert.deepEqual(held.changes, []);
         assert.deepEqual(held.held, ['charger_source_priority']);
         const released = p.plan(t0 + 31 * 60e3);
-        assert.deepEqual(released.changes.map((c) => [c.command, c.value]), [['PCP', 'Only solar charging permitted']]);
+        assert.deepEqual(
+            released.changes.map((c) => [c.command, c.value]),
+            [['PCP', 'Only solar charging permitted']],
+        );
     });
     it('the HC to HP switch is never held back', function () {
         const p = planner({ minIntervalMinutes: 120, staleMinutes: { soc: 600, colour: 6000 } });
         const t0 = at('2026-01-15T05:30:00');
         feed(p, t0, { today: 'Rouge', tomorrow: 'Rouge', soc: 90, forecastToday: 3 });
-        assert.deepEqual(p.plan(t0).changes.map((c) => c.value), ['Utility first', 'Only solar charging permitted']);
+        assert.deepEqual(
+            p.plan(t0).changes.map((c) => c.value),
+            ['Utility first', 'Only solar charging permitted'],
+        );
         const t1 = at('2026-01-15T06:00:00');
-        assert.deepEqual(p.plan(t1).changes.map((c) => [c.command, c.value]), [['POP', 'SBU first']]);
+        assert.deepEqual(
+            p.plan(t1).changes.map((c) => [c.command, c.value]),
+            [['POP', 'SBU first']],
+        );
     });
 });
 
 describe('tempo planner: optimising strategy', function () {
     function optimiser() {
-        return new TempoPlanner({ strategy: 'optimise', capacityKwh: 10, reserveSoc: 20, startupGraceMinutes: 0, minIntervalMinutes: 30, maxWritesPerDay: 4 });
+        return new TempoPlanner({
+            strategy: 'optimise',
+            capacityKwh: 10,
+            reserveSoc: 20,
+            startupGraceMinutes: 0,
+            minIntervalMinutes: 30,
+            maxWritesPerDay: 4,
+        });
     }
 
     it('re-arms SBU when the unit fell back to the grid with the battery well above the reserve', function () {
         const p = optimiser();
         const t0 = at('2026-01-15T09:00:00');
         feed(p, t0, { today: 'Rouge', tomorrow: 'Bleu', soc: 80 });
-        assert.deepEqual(p.plan(t0).changes.map((c) => [c.command, c.value]), [['POP', 'SBU first'], ['PCP', 'Only solar charging permitted']]);
+        assert.deepEqual(
+            p.plan(t0).changes.map((c) => [c.command, c.value]),
+            [
+                ['POP', 'SBU first'],
+                ['PCP', 'Only solar charging permitted'],
+            ],
+        );
         const t1 = at('2026-01-15T09:05:00');
-        feed(p, t1, { soc: 70, lineMode: 'Line' });    // QMOD: on the grid although SBU was written
+        feed(p, t1, { soc: 70, lineMode: 'Line' }); // QMOD: on the grid although SBU was written
         const first = p.plan(t1);
         assert.equal(first.decision.mode, 'rearm');
         assert.match(first.decision.reason, /fell back to the grid on SBU with 70 % SOC/);
-        assert.deepEqual(first.changes.map((c) => [c.command, c.value]), [['POP', 'Utility first']], 'within the minimum interval all the same');
+        assert.deepEqual(
+            first.changes.map((c) => [c.command, c.value]),
+            [['POP', 'Utility first']],
+            'within the minimum interval all the same',
+        );
         const second = p.plan(at('2026-01-15T09:06:00'));
-        assert.deepEqual(second.changes.map((c) => [c.command, c.value]), [['POP', 'SBU first']]);
-        // the same stale "Line" reading does not re-arm again; a new one does, three times a day at most
+        assert.deepEqual(
+            second.changes.map((c) => [c.command, c.value]),
+            [['POP', 'SBU first']],
+        );
+        // the same stale "Line" reading does not re-arm again; a new one does, three times a day at
+        // most
         assert.equal(p.plan(at('2026-01-15T09:07:00')).changes.length, 0);
         let rearms = 1;
         for (let i = 0; i < 5; i++) {
@@ -291,7 +369,10 @@ describe('tempo planner: optimising strategy', function () {
         const pop = p.writesByDay.output_source_priority;
         assert.equal(pop.count, 1);
         p.writesByDay.output_source_priority = { day: pop.day, count: 4 };
-        p.lastSent.output_source_priority = { value: 'Utility first', at: p.lastSent.output_source_priority.at - 3600e3 };
+        p.lastSent.output_source_priority = {
+            value: 'Utility first',
+            at: p.lastSent.output_source_priority.at - 3600e3,
+        };
         t = at('2026-01-15T10:00:00');
         feed(p, t, { soc: 80 });
         const held = p.plan(t);
@@ -303,13 +384,31 @@ describe('tempo planner: the unit’s own choices', function () {
     // catalogues as the worker serves them: labels per code, each with its meaning key
     const served = (pop, pcp) => ({
         commands: [
-            { name: 'POP', kind: 'setter', arg: { kind: 'choice', choices: pop[0], meanings: pop[1] } },
-            { name: 'PCP', kind: 'setter', arg: { kind: 'choice', choices: pcp[0], meanings: pcp[1] } },
+            {
+                name: 'POP',
+                kind: 'setter',
+                arg: { kind: 'choice', choices: pop[0], meanings: pop[1] },
+            },
+            {
+                name: 'PCP',
+                kind: 'setter',
+                arg: { kind: 'choice', choices: pcp[0], meanings: pcp[1] },
+            },
         ],
     });
     const lv6548 = served(
-        [{ '00': 'Utility Solar Battery', '01': 'Solar Utility Battery', '02': 'Solar Battery Utility' }, { '00': 'utility', '01': 'solar', '02': 'sbu' }],
-        [{ '00': 'Solar first', '01': 'Solar + Utility', '02': 'Only solar charging permitted' }, { '00': 'solar', '01': 'solar_utility', '02': 'solar_only' }],
+        [
+            {
+                '00': 'Utility Solar Battery',
+                '01': 'Solar Utility Battery',
+                '02': 'Solar Battery Utility',
+            },
+            { '00': 'utility', '01': 'solar', '02': 'sbu' },
+        ],
+        [
+            { '00': 'Solar first', '01': 'Solar + Utility', '02': 'Only solar charging permitted' },
+            { '00': 'solar', '01': 'solar_utility', '02': 'solar_only' },
+        ],
     );
 
     it('writes each setting with the unit’s label for its meaning; grid charging as Solar + Utility without Utility first', function () {
@@ -319,23 +418,42 @@ describe('tempo planner: the unit’s own choices', function () {
         feed(p, t, { tomorrow: 'red', forecastTomorrow: 3.1, soc: 40 });
         const { decision, changes } = p.plan(t);
         assert.equal(decision.mode, 'charge');
-        assert.deepEqual(changes.map((c) => [c.command, c.value]), [
-            ['POP', 'Utility Solar Battery'], ['PCP', 'Solar + Utility'], ['MUCHGC', 20]]);
+        assert.deepEqual(
+            changes.map((c) => [c.command, c.value]),
+            [
+                ['POP', 'Utility Solar Battery'],
+                ['PCP', 'Solar + Utility'],
+                ['MUCHGC', 20],
+            ],
+        );
         assert.equal(decision.charger, 'Solar + Utility');
         // the node's configured labels (generic ones) are written the unit's way too
         assert.equal(p.unitValue('POP', 'SBU first'), 'Solar Battery Utility');
-        assert.equal(p.unitValue('PCP', 'Only solar charging permitted'), 'Only solar charging permitted');
-        assert.equal(p.unitValue('PCP', 'Undefined'), 'Undefined', 'a label with no known meaning is passed as it is');
+        assert.equal(
+            p.unitValue('PCP', 'Only solar charging permitted'),
+            'Only solar charging permitted',
+        );
+        assert.equal(
+            p.unitValue('PCP', 'Undefined'),
+            'Undefined',
+            'a label with no known meaning is passed as it is',
+        );
     });
 
     it('a new unit catalogue makes the settings be written again, the unit’s way', function () {
         const p = planner();
         const t = at('2026-01-14T22:10');
         feed(p, t, { tomorrow: 'red', forecastTomorrow: 3.1, soc: 40 });
-        assert.deepEqual(p.plan(t).changes.map((c) => c.value), ['Utility first', 'Utility first', 20]);
+        assert.deepEqual(
+            p.plan(t).changes.map((c) => c.value),
+            ['Utility first', 'Utility first', 20],
+        );
         assert.equal(p.useCatalogue(lv6548), true);
         assert.equal(p.useCatalogue(lv6548), false, 'the same catalogue changes nothing');
         const later = at('2026-01-14T22:11');
-        assert.deepEqual(p.plan(later).changes.map((c) => c.value), ['Utility Solar Battery', 'Solar + Utility', 20]);
+        assert.deepEqual(
+            p.plan(later).changes.map((c) => c.value),
+            ['Utility Solar Battery', 'Solar + Utility', 20],
+        );
     });
 });

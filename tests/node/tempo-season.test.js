@@ -18,7 +18,9 @@ describe('Tempo season replay, two weeks around red days', function () {
     before(async function () {
         const data = sharedData();
         if (!fs.existsSync(path.join(data, 'household-load-2022-2023.csv'))) {
-            console.log(`      skipped: the shared data (${data}) is not here; the replay needs the real Tempo calendar and household load`);
+            console.log(
+                `      skipped: the shared data (${data}) is not here; the replay needs the real Tempo calendar and household load`,
+            );
             this.skip();
         }
         report = await runSeason({ from: '2023-01-16', to: '2023-01-30', data });
@@ -33,7 +35,12 @@ describe('Tempo season replay, two weeks around red days', function () {
         assert.equal(report.period.days, 14);
         assert.equal(report.period.redDays, 9);
         assert.ok(report.totals.loadKwh > 400, `load ${report.totals.loadKwh} kWh`);
-        for (const r of report.results) assert.equal(Object.keys(r.daily).length, 15, 'tempo days touched (the first HC belongs to the day before)');
+        for (const r of report.results)
+            assert.equal(
+                Object.keys(r.daily).length,
+                15,
+                'tempo days touched (the first HC belongs to the day before)',
+            );
     });
 
     it('the optimiser with forecast errors is within 5 % of perfect foresight, well below no automation and the rule', function () {
@@ -41,15 +48,30 @@ describe('Tempo season replay, two weeks around red days', function () {
         assert.ok(c.euros <= d.euros * 1.05, `(c) ${c.euros} EUR vs (d) ${d.euros} EUR`);
         assert.ok(c.euros < a.euros * 0.9, `(c) ${c.euros} EUR vs (a) ${a.euros} EUR`);
         assert.ok(c.euros < b.euros * 0.95, `(c) ${c.euros} EUR vs (b) ${b.euros} EUR`);
-        assert.ok(c.redPeakImportKwh < a.redPeakImportKwh * 0.8, `red HP import (c) ${c.redPeakImportKwh} vs (a) ${a.redPeakImportKwh} kWh`);
-        for (const r of [b, c, d]) assert.ok(r.writesPerDay > 0 && r.writesPerDay <= 3 * 8, `${r.label}: ${r.writesPerDay} writes/day`);
+        assert.ok(
+            c.redPeakImportKwh < a.redPeakImportKwh * 0.8,
+            `red HP import (c) ${c.redPeakImportKwh} vs (a) ${a.redPeakImportKwh} kWh`,
+        );
+        for (const r of [b, c, d])
+            assert.ok(
+                r.writesPerDay > 0 && r.writesPerDay <= 3 * 8,
+                `${r.label}: ${r.writesPerDay} writes/day`,
+            );
         assert.equal(a.writesPerDay, 0);
     });
 
     it('draws the chart', function () {
         const python = path.join(ROOT, '.venv', 'bin', 'python');
         const png = path.join(OUT, 'season.png');
-        const run = spawnSync(python, [path.join(ROOT, 'scripts', 'tempo_season_chart.py'), path.join(OUT, 'season.json'), png], { encoding: 'utf8' });
+        const run = spawnSync(
+            python,
+            [
+                path.join(ROOT, 'scripts', 'tempo_season_chart.py'),
+                path.join(OUT, 'season.json'),
+                png,
+            ],
+            { encoding: 'utf8' },
+        );
         assert.equal(run.status, 0, run.stderr);
         assert.ok(fs.statSync(png).size > 10000);
     });

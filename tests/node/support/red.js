@@ -39,11 +39,22 @@ const TAB = 'tab1';
 
 /** A flow tab plus nodes (each gets z: TAB when it has wires, i.e. is a flow node). */
 function flow(nodes) {
-    return [{ id: TAB, type: 'tab', label: 'test' }, ...nodes.map((n) => ('wires' in n ? { z: TAB, ...n } : n))];
+    return [
+        { id: TAB, type: 'tab', label: 'test' },
+        ...nodes.map((n) => ('wires' in n ? { z: TAB, ...n } : n)),
+    ];
 }
 
 function inverterConfig(endpoint, extra = {}) {
-    return { id: 'inv', type: 'pi30-inverter', name: 'sim', endpoint, timeout: 5000, protocol: 'PI30MAX', ...extra };
+    return {
+        id: 'inv',
+        type: 'pi30-inverter',
+        name: 'sim',
+        endpoint,
+        timeout: 5000,
+        protocol: 'PI30MAX',
+        ...extra,
+    };
 }
 
 /** Collect messages arriving at a helper node; `next(n)` resolves with the next n messages. */
@@ -85,4 +96,15 @@ async function load(nodes, credentials) {
     await helper.load(allNodes, flow(nodes), credentials || {});
 }
 
-module.exports = { helper, load, flow, inverterConfig, collector, allNodes, pi30Nodes, coreNodes, TAB, PKG };
+module.exports = {
+    helper,
+    load,
+    flow,
+    inverterConfig,
+    collector,
+    allNodes,
+    pi30Nodes,
+    coreNodes,
+    TAB,
+    PKG,
+};

@@ -43,7 +43,10 @@ async function waitFor(fn, { timeout = 10000, interval = 25, what = 'condition' 
             last = err;
         }
         if (Date.now() > end) {
-            throw new Error(`timed out waiting for ${what}` + (last instanceof Error ? `: ${last.message}` : ''));
+            throw new Error(
+                `timed out waiting for ${what}` +
+                    (last instanceof Error ? `: ${last.message}` : ''),
+            );
         }
         await sleep(interval);
     }
@@ -85,10 +88,21 @@ class WorkerProcess {
     async start(opts = {}) {
         this.tcpPort = this.o.tcpPort || this.tcpPort || (await freePort());
         this.endpoint = `tcp://127.0.0.1:${this.tcpPort}`;
-        const args = ['serve', '--port', this.o.port, '--bind', this.endpoint, '--protocol', this.o.protocol, ...this.o.args];
+        const args = [
+            'serve',
+            '--port',
+            this.o.port,
+            '--bind',
+            this.endpoint,
+            '--protocol',
+            this.o.protocol,
+            ...this.o.args,
+        ];
         const proc = spawn(WORKER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
         this.proc = proc;
-        this.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+        this.exited = new Promise((resolve) =>
+            proc.on('exit', (code, signal) => resolve({ code, signal })),
+        );
         for (const s of [proc.stdout, proc.stderr]) {
             s.setEncoding('utf8');
             s.on('data', (chunk) => this.log.push(...chunk.split('\n').filter(Boolean)));
@@ -96,7 +110,8 @@ class WorkerProcess {
         if (opts.ready === false) {
             await waitFor(
                 () => {
-                    if (proc.exitCode !== null) throw new Error('worker exited: ' + this.log.slice(-5).join(' | '));
+                    if (proc.exitCode !== null)
+                        throw new Error('worker exited: ' + this.log.slice(-5).join(' | '));
                     return this.log.some((l) => /listening on/.test(l));
                 },
                 { timeout: 15000, interval: 50, what: `worker on ${this.endpoint}` },
@@ -106,7 +121,8 @@ class WorkerProcess {
         // ready = answers health with the port connected
         await waitFor(
             async () => {
-                if (proc.exitCode !== null) throw new Error('worker exited: ' + this.log.slice(-5).join(' | '));
+                if (proc.exitCode !== null)
+                    throw new Error('worker exited: ' + this.log.slice(-5).join(' | '));
                 const h = await rawRequest(this.endpoint, { op: 'health' }, 500).catch(() => null);
                 return h && h.ok && h.port && h.port.state === 'connected';
             },
