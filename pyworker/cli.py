@@ -7,7 +7,8 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from . import __version__
 from .cli_args import (
@@ -58,11 +59,18 @@ def _protocol_and_profile(args: argparse.Namespace) -> tuple[str, str | None]:
 
 
 def _cmd_commands(args: argparse.Namespace) -> int:
-    """list the command catalogue"""
+    """list the command catalogue
+
+    A table on a terminal, the catalogue as one JSON document when piped (--format picks).
+    """
     catalogue = catalogue_for(*_protocol_and_profile(args))
-    if args.json:
-        print_json(catalogue.to_dict())
-        return 0
+    print_json(catalogue.to_dict())
+    return 0
+
+
+def _commands_table(document: Mapping[str, Any]) -> str:
+    """The catalogue as people read it: a line per command, details below, a count at the end."""
+    catalogue = catalogue_for(document["protocol"], document.get("profile"))
     rows = [_command_row(cmd) for cmd in catalogue.commands.values()]
     width = max(len(row[0]) for row in rows)
     lines = []
@@ -76,8 +84,7 @@ def _cmd_commands(args: argparse.Namespace) -> int:
         f"{catalogue.protocol}{profile}: {len(catalogue.queries)} queries, "
         f"{len(catalogue.setters)} setters"
     )
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    return "\n".join(lines)
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
@@ -156,7 +163,11 @@ def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
 
     p = add_command(sub, "commands", _cmd_commands)
     _add_protocol_and_profile(p)
-    p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    add_format_option(p)
+    p.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="same as --format json"
+    )
+    p.set_defaults(table=_commands_table)
 
     p = add_command(sub, "encode", _cmd_encode)
     p.add_argument("command", metavar="COMMAND", help="a catalogued command (QPIGS, QPGS1, POP...)")
@@ -202,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         register_url_handlers()
     func = args.func
     if "format" in vars(args):  # --format table|json: tables for people, JSON for pipes
-        func = formatted(func)
+        func = formatted(func, getattr(args, "table", None))
     try:
         result: int = func(args)
     except BrokenPipeError:  # `pi30-worker commands | head`: the reader left, not an error

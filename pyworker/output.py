@@ -154,9 +154,11 @@ def emit(result: Any, fmt: str, stream: TextIO | None = None) -> None:
 
 def formatted(
     command: Callable[[argparse.Namespace], int],
+    render: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> Callable[[argparse.Namespace], int]:
     """A sub-command that prints JSON documents, one a line, printing tables instead when the
-    format is table (its exit status unchanged); with json it runs exactly as it is."""
+    format is table (its exit status unchanged); with json it runs exactly as it is. ``render``
+    draws a document of the command's own kind (default: :func:`table`)."""
 
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
@@ -170,7 +172,9 @@ def formatted(
                 document = json.loads(line)
             except ValueError:
                 document = None
-            if isinstance(document, Mapping):
+            if isinstance(document, Mapping) and render is not None and "error" not in document:
+                print(render(document))
+            elif isinstance(document, Mapping):
                 emit(document, "table")
             else:
                 print(line)
