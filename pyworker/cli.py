@@ -15,6 +15,7 @@ from . import __version__
 from .errors import Pi30Error, ProtocolError
 from .protocol import PROTOCOLS, Command, allowed_values, decode, encode
 from .protocol.profiles import PROFILE_IDS, catalogue_for, get_profile
+from .protocol.served import data_keys, served_catalogue
 
 # Packages that add sub-commands: each module has ``register(subparsers)`` which sets
 # ``func`` on its parsers. Imported lazily by name so Linux-only parts load only where used.
@@ -48,7 +49,7 @@ def _command_row(cmd: Command) -> tuple[str, str, str, str]:
     elif cmd.options_key:
         details = f"{cmd.options_key} (list, {cmd.options_unit or ''})".replace(", )", ")")
     else:
-        keys = [k for f in cmd.fields for k in (f.flags or (f.key,))]
+        keys = list(data_keys(cmd))
         details = ", ".join(keys[:5]) + (f" ... ({len(keys)} keys)" if len(keys) > 5 else "")
     return name, cmd.kind, cmd.description, details
 
@@ -64,7 +65,7 @@ def _protocol_and_profile(args: argparse.Namespace) -> tuple[str, str | None]:
 def _cmd_commands(args: argparse.Namespace) -> int:
     catalogue = catalogue_for(*_protocol_and_profile(args))
     if args.json:
-        print_json(catalogue.to_dict())
+        print_json(served_catalogue(catalogue))
         return 0
     rows = [_command_row(cmd) for cmd in catalogue.commands.values()]
     width = max(len(row[0]) for row in rows)

@@ -132,8 +132,8 @@ def register(subparsers: Any) -> None:
         description="Exit 0 when the reply is ok, 1 when it is an error reply, 2 when no "
         "reply came (worker not running, wrong endpoint, or a CURVE key it does not accept).",
     )
-    p.add_argument("op", choices=("query", "set", "catalogue", "health"))
-    p.add_argument("command", nargs="?", help="QPIGS, QPGS1, POP, MUCHGC, PE...")
+    p.add_argument("op", choices=("query", "set", "catalogue", "health", "resolve"))
+    p.add_argument("command", nargs="?", help="QPIGS, QPGS1, POP, MUCHGC, PE... (resolve: POP02)")
     p.add_argument(
         "value",
         nargs="?",
@@ -229,7 +229,7 @@ def _cmd_request(args: argparse.Namespace) -> int:
     from .security import SecurityError
 
     fields: dict[str, Any] = {}
-    if args.op in ("query", "set"):
+    if args.op in ("query", "set", "resolve"):
         if not args.command:
             print(
                 json.dumps(

@@ -169,6 +169,18 @@ class PortRunner:
     def identity_report(self) -> dict[str, Any]:
         return report(self.identity, self.detection)
 
+    def known_facts(self) -> tuple[int | None, dict[str, tuple[int, ...]]]:
+        """The unit's nominal battery voltage and current lists as far as read (no I/O)."""
+        facts = self._facts
+        return facts.nominal_battery_voltage, {k: v for k, v in facts.current_options.items() if v}
+
+    def knows_facts_for(self, cmd: Command) -> bool:
+        """True when every fact of the unit that ``cmd``'s allowed values depend on is read."""
+        if battery_dependent(cmd) and self._facts.nominal_battery_voltage is None:
+            return False
+        query = options_query(cmd)
+        return query is None or query in self._facts.current_options
+
     def on_port_state(self, state: str, last_error: Any) -> None:
         """ReconnectingPort's listener (called from this thread)."""
         if state == "connected":
@@ -379,6 +391,8 @@ class PortRunner:
         self._expire()
         if isinstance(job, QueryJob):
             self._run_query(job)
+        elif job.waiter.request.op == "resolve":
+            self._run_resolve(job)
         else:
             self._run_setter(job)
 
@@ -445,6 +459,21 @@ class PortRunner:
         self.scheduler.finish(job)
         audit_set(self.audit, waiter, sent=text, outcome="changed", changed=True, verified=verified)
         self._reply(waiter, set_reply(waiter, cmd.name, text, True, verified))
+
+    def _run_resolve(self, job: SetJob) -> None:
+        """Read the unit's facts a setter's allowed values depend on, then answer ``resolve``
+        (the server put the answer's builder in the waiter's context)."""
+        try:
+            self._setter_context(self._unit_command(job.command))
+        except Pi30Error as exc:
+            log.info("resolve %s: the unit's facts are unknown (%s)", job.command.name, exc)
+        for waiter in self.scheduler.finish(job):
+            try:
+                reply = waiter.context["answer"]()
+            except Pi30Error as exc:
+                self._fail(waiter, exc)
+                continue
+            self._reply(waiter, reply)
 
     def _unit_command(self, cmd: Command) -> Command:
         """The command as this unit's profile defines it (the server resolved the name before
