@@ -18,6 +18,7 @@ from .descriptions_fr import ARG_DESCRIPTIONS_FR
 
 NOMINAL_VOLTAGES: tuple[int, ...] = (12, 24, 48)
 DEFAULT_NOMINAL_VOLTAGE = 48  # the catalogue's ranges are written for a 48 V unit
+NOMINAL_VOLTAGE_QUERY = "QPIRI"  # its battery_voltage is the unit's nominal battery voltage
 # Lists the decoder adds to a "bits" answer (QPIWS): the names of the bits that are set.
 DERIVED_LISTS: dict[str, tuple[str, ...]] = {"bits": ("active_warnings", "active_faults")}
 _HA_KEYS = ("unit", "device_class", "state_class", "icon")
@@ -171,6 +172,18 @@ def served_command(
     return out
 
 
+def fact_queries(catalogue: Catalogue) -> list[str]:
+    """The queries whose answers tell the unit's facts that setters' allowed values follow:
+    a consumer that sees one of them answered knows the served values may have changed."""
+    setters = catalogue.setters
+    names = [NOMINAL_VOLTAGE_QUERY] if any(depends_on_voltage(c) for c in setters) else []
+    for cmd in setters:
+        query = cmd.arg.options_query if cmd.arg is not None else None
+        if query and query not in names:
+            names.append(query)
+    return names
+
+
 def served_catalogue(
     catalogue: Catalogue,
     nominal_voltage: int | None = None,
@@ -181,4 +194,5 @@ def served_catalogue(
     out["commands"] = [
         served_command(cmd, nominal_voltage, current_options) for cmd in catalogue.commands.values()
     ]
+    out["fact_queries"] = fact_queries(catalogue)
     return out

@@ -40,6 +40,7 @@ from ..protocol import (
     normalize_setter,
 )
 from ..protocol.profiles import Detection, Identity, catalogue_for
+from ..protocol.served import NOMINAL_VOLTAGE_QUERY
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
@@ -351,7 +352,7 @@ class PortRunner:
         return decoded
 
     def _learn(self, text: str, decoded: Decoded) -> None:
-        if text == "QPIRI":
+        if text == NOMINAL_VOLTAGE_QUERY:
             nominal = decoded.data.get("battery_voltage")
             if isinstance(nominal, int | float) and int(nominal) in (12, 24, 48):
                 self._facts.nominal_battery_voltage = int(nominal)
@@ -496,9 +497,13 @@ class PortRunner:
     def _setter_context(self, cmd: Command) -> SetterContext:
         facts = self._facts
         if battery_dependent(cmd) and facts.nominal_battery_voltage is None:
-            latest = self.cache.latest("QPIRI")
-            decoded = latest.decoded if latest is not None else self._internal_read("QPIRI", 0)
-            self._learn("QPIRI", decoded)
+            latest = self.cache.latest(NOMINAL_VOLTAGE_QUERY)
+            decoded = (
+                latest.decoded
+                if latest is not None
+                else self._internal_read(NOMINAL_VOLTAGE_QUERY, 0)
+            )
+            self._learn(NOMINAL_VOLTAGE_QUERY, decoded)
             if facts.nominal_battery_voltage is None:
                 raise MalformedError(
                     f"{cmd.name}: the unit's nominal battery voltage (QPIRI) is not 12/24/48 V"

@@ -41,19 +41,33 @@ describe('catalogue snapshot', function () {
         assert.equal(render(buildSnapshot(WORKER)), fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
     });
 
-    it('resolves commands with arguments and expands flag fields as the decoder does', async () => {
+    it('the worker resolves texts with arguments; its served keys are every key a reading has', async () => {
         const index = CatalogueIndex.fromSnapshot('PI30MAX');
-        assert.equal(index.resolve('QPGS1').command.name, 'QPGS');
-        assert.equal(index.resolve('qed20260101').arg, '20260101');
-        assert.equal(index.resolve('QPIGS2').command.name, 'QPIGS2');
-        assert.equal(index.resolve('QED2026'), null);
-        assert.equal(index.resolve('NOPE'), null);
-        // every key of a real decoded answer has its metadata (flags included)
+        assert.equal(index.command('qpgs').name, 'QPGS');
+        assert.equal(index.command('QPGS1'), null, "whole texts are the worker's to resolve");
         const worker = await new WorkerProcess({
             port: simUrl('pi30max'),
             protocol: 'PI30MAX',
         }).start();
         try {
+            const resolve = (command) => worker.request({ op: 'resolve', command });
+            assert.deepEqual(
+                await Promise.all(
+                    ['QPGS1', 'qed20260101', 'QPIGS2', 'POP02'].map(async (t) => {
+                        const r = await resolve(t);
+                        return [r.name, r.arg, r.kind];
+                    }),
+                ),
+                [
+                    ['QPGS', '1', 'query'],
+                    ['QED', '20260101', 'query'],
+                    ['QPIGS2', null, 'query'],
+                    ['POP', '02', 'setter'],
+                ],
+            );
+            assert.equal((await resolve('QED2026')).error.code, 'UNKNOWN_COMMAND');
+            assert.equal((await resolve('NOPE')).error.code, 'UNKNOWN_COMMAND');
+            // every key of a real decoded answer is served with its metadata (flags included)
             for (const command of [
                 'QPIGS',
                 'QPIRI',
@@ -66,12 +80,14 @@ describe('catalogue snapshot', function () {
             ]) {
                 const reply = await worker.request({ op: 'query', command });
                 assert.equal(reply.ok, true, `${command}: ${JSON.stringify(reply.error)}`);
-                const meta = index.fieldMeta(command);
-                for (const [key, value] of Object.entries(reply.data)) {
-                    // lists the decoder derives (QPIWS active_warnings / active_faults) go by their
-                    // key
-                    const derived = Array.isArray(value) || /^unknown_\d+$/.test(key);
-                    assert.ok(meta[key] || derived, `${command}.${key} has metadata`);
+                const keys = (await resolve(command)).entry.keys;
+                for (const key of Object.keys(reply.data)) {
+                    // fields newer firmwares append go by their key
+                    assert.ok(
+                        keys[key] || /^unknown_\d+$/.test(key),
+                        `${command}.${key} is served`,
+                    );
+                    if (keys[key]) assert.ok(keys[key].label, `${command}.${key} has a label`);
                 }
             }
         } finally {
@@ -144,11 +160,21 @@ describe('editor endpoints', function () {
             .expect(200);
         const nominal = (await worker.request({ op: 'query', command: 'QPIRI' })).data
             .battery_voltage;
-        const cmd = CatalogueIndex.fromSnapshot('PI30MAX').resolve('PBCV').command;
+        const cmd = CatalogueIndex.fromSnapshot('PI30MAX').command('PBCV');
         assert.deepEqual(
             pbcv.body.values.map((v) => Number(v.value)),
             cmd.arg.values_by_battery[String(Math.round(nominal))],
         );
+        assert.equal(pbcv.body.source, 'unit');
+
+        // a whole setter text: the worker resolves it (POP02 is POP with "02")
+        const pop02 = await helper
+            .request()
+            .get('/pi30/setter-values')
+            .query({ inverter: 'inv', command: 'POP02' })
+            .expect(200);
+        assert.equal(pop02.body.command, 'POP');
+        assert.equal((await worker.request({ op: 'resolve', command: 'POP02' })).arg, '02');
 
         const pop = await helper
             .request()
@@ -157,10 +183,7 @@ describe('editor endpoints', function () {
             .expect(200);
         assert.deepEqual(
             pop.body.values.map((v) => v.value),
-            Object.values(
-                cmd.arg &&
-                    CatalogueIndex.fromSnapshot('PI30MAX').resolve('POP').command.arg.choices,
-            ),
+            Object.values(CatalogueIndex.fromSnapshot('PI30MAX').command('POP').arg.choices),
         );
         const pf = await helper
             .request()

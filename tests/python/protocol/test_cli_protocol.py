@@ -13,6 +13,7 @@ import pytest
 from protocol_samples import REFERENCE_FRAMES
 
 from pyworker.protocol import decode, get_catalogue
+from pyworker.protocol.served import served_catalogue
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("pi30-worker")
 QPIGS_HEX = REFERENCE_FRAMES[6][2].hex(" ")
@@ -86,7 +87,7 @@ def test_commands_table_max() -> None:
 def test_commands_json_is_the_catalogue(protocol: str) -> None:
     code, data = run_json("commands", "--json", "--protocol", protocol)
     assert code == 0
-    assert data == json.loads(json.dumps(get_catalogue(protocol).to_dict()))
+    assert data == json.loads(json.dumps(served_catalogue(get_catalogue(protocol))))
 
 
 def test_unknown_protocol_is_a_usage_error() -> None:
