@@ -10,11 +10,28 @@ const assert = require('node:assert/strict');
 const h = require('../e2e/harness');
 const { launchBrowser, openPage, screenshot, startDemo, closeAll } = require('./support');
 
+/**
+ * Type into the palette filter until the editor keeps it: an editor still settling after its
+ * first load may clear the filter (seen on a loaded machine).
+ */
+async function filterPalette(page, text) {
+    const search = page.locator('#red-ui-palette-search input');
+    let kept = 0;
+    await h.waitFor(
+        async () => {
+            if ((await search.inputValue()) === text) return ++kept >= 2;
+            kept = 0;
+            await search.fill('');
+            await search.pressSequentially(text);
+            return false;
+        },
+        { what: `"${text}" kept in the palette filter`, intervalMs: 500 },
+    );
+}
+
 /** Drag a palette node onto the canvas at (x, y) relative to the workspace's top-left corner. */
 async function dropFromPalette(page, type, x, y) {
-    const search = page.locator('#red-ui-palette-search input');
-    await search.fill('');
-    await search.pressSequentially(type);
+    await filterPalette(page, type);
     const item = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
     // the filter applies after a short delay and the palette animates: wait until the item
     // sits still in view
@@ -89,7 +106,7 @@ describe('editor in headless Chromium: palette, edit dialog, deploy, debug sideb
         ]);
         const labels = await category.locator('.red-ui-palette-label').allInnerTexts();
         assert.ok(labels.map((l) => l.trim()).includes('query'), `labels: ${labels}`);
-        await page.locator('#red-ui-palette-search input').pressSequentially('pi30');
+        await filterPalette(page, 'pi30');
         await page
             .locator('.red-ui-palette-node[data-palette-type="inject"]')
             .waitFor({ state: 'hidden' });
