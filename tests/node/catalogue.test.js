@@ -96,6 +96,11 @@ describe('catalogue snapshot', function () {
     });
 });
 
+/** GET /pi30/setter-values with `query`, expecting `status`. */
+function setterValues(query, status = 200) {
+    return helper.request().get('/pi30/setter-values').query(query).expect(status);
+}
+
 describe('editor endpoints', function () {
     this.timeout(20000);
     let worker;
@@ -140,11 +145,7 @@ describe('editor endpoints', function () {
         await waitFor(() => helper.getNode('inv').link().state === 'connected', {
             what: 'connected',
         });
-        const r = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'MUCHGC' })
-            .expect(200);
+        const r = await setterValues({ inverter: 'inv', command: 'MUCHGC' });
         assert.equal(r.body.source, 'unit');
         const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data
             .max_ac_charging_current_options;
@@ -153,11 +154,7 @@ describe('editor endpoints', function () {
             options,
         );
 
-        const pbcv = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'PBCV' })
-            .expect(200);
+        const pbcv = await setterValues({ inverter: 'inv', command: 'PBCV' });
         const nominal = (await worker.request({ op: 'query', command: 'QPIRI' })).data
             .battery_voltage;
         const cmd = CatalogueIndex.fromSnapshot('PI30MAX').command('PBCV');
@@ -168,41 +165,21 @@ describe('editor endpoints', function () {
         assert.equal(pbcv.body.source, 'unit');
 
         // a whole setter text: the worker resolves it (POP02 is POP with "02")
-        const pop02 = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'POP02' })
-            .expect(200);
+        const pop02 = await setterValues({ inverter: 'inv', command: 'POP02' });
         assert.equal(pop02.body.command, 'POP');
         assert.equal((await worker.request({ op: 'resolve', command: 'POP02' })).arg, '02');
 
-        const pop = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'POP' })
-            .expect(200);
+        const pop = await setterValues({ inverter: 'inv', command: 'POP' });
         assert.deepEqual(
             pop.body.values.map((v) => v.value),
             Object.values(CatalogueIndex.fromSnapshot('PI30MAX').command('POP').arg.choices),
         );
-        const pf = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'PF' })
-            .expect(200);
+        const pf = await setterValues({ inverter: 'inv', command: 'PF' });
         assert.equal(pf.body.dangerous, true);
-        await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'QPIGS' })
-            .expect(404);
+        await setterValues({ inverter: 'inv', command: 'QPIGS' }, 404);
 
         // not deployed: the catalogue's list
-        const offline = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ protocol: 'PI30', command: 'MUCHGC' })
-            .expect(200);
+        const offline = await setterValues({ protocol: 'PI30', command: 'MUCHGC' });
         assert.equal(offline.body.source, 'catalogue');
         assert.ok(offline.body.values.length > 0);
     });
@@ -275,11 +252,7 @@ describe('device profiles in the editor', function () {
             '01': 'SBU first',
             '02': 'Solar first',
         });
-        const values = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'POP' })
-            .expect(200);
+        const values = await setterValues({ inverter: 'inv', command: 'POP' });
         assert.ok(
             values.body.values.some(
                 (v) => String(v.value) === '01' || String(v.label || '').includes('SBU'),
