@@ -80,3 +80,14 @@ def test_the_served_catalogue_lists_values_per_voltage_and_the_fact_queries() ->
     assert "keys" in by_name["QPIGS"] and "values" in by_name["POP"]
     assert served["fact_queries"][0] == "QPIRI"
     assert "QMCHGCR" in served["fact_queries"]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_one_label_rule_declared_keys_never_start_with_is(protocol: str) -> None:
+    # The catalogue's own derived labels (``_label``) keep words as they are; only flag bits
+    # start with ``is_``, and they are labelled by key_label: the two rules never disagree.
+    for cmd in get_catalogue(protocol).commands.values():
+        for fld in cmd.fields:
+            assert not fld.key.startswith("is_"), f"{cmd.name}.{fld.key}"
+            for flag in fld.flags or ():
+                assert data_keys(cmd)[flag]["label"] == key_label(flag)
