@@ -18,10 +18,8 @@ $(STAMP): pyproject.toml
 
 test: lint-js test-python test-node test-e2e test-browser test-bench test-ha
 
-test-python: $(STAMP)
-	$(PY) -m ruff check pyworker tests/python scripts/tempo_season_chart.py
-	$(PY) -m mypy
-	$(PY) -m mypy --strict scripts/tempo_season_chart.py
+# the Python half of make lint first, then the tests
+test-python: lint-python
 	$(PY) -m pytest -q tests/python
 
 # Node side: root workspace (node-red-contrib-pi30 + mocha, node-red 4.1, test helper).
@@ -118,10 +116,15 @@ test-bench: $(STAMP) $(NODE_STAMP)
 	$(MAKE) --no-print-directory bench QUICK=1
 	$(PY) -m bench.report --check test-artifacts/bench-quick.json
 
-lint: $(STAMP) lint-js
+# the one home of the linters: lint-python (ruff format and rules, mypy) and lint-js (below)
+.PHONY: lint-python
+lint: lint-python lint-js
+
+lint-python: $(STAMP)
 	$(PY) -m ruff format --check pyworker tests/python scripts/tempo_season_chart.py
-	$(PY) -m ruff check pyworker tests/python
+	$(PY) -m ruff check pyworker tests/python scripts/tempo_season_chart.py
 	$(PY) -m mypy
+	$(PY) -m mypy --strict scripts/tempo_season_chart.py
 
 # JavaScript: ESLint (recommended rules, ruff's line length) and Prettier's layout, every .js
 # file and the editor code in each node's .html (eslint.config.js, .prettierrc.json)

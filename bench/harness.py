@@ -15,13 +15,12 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,34 +28,13 @@ from typing import Any
 import zmq
 
 from . import decode_throughput, fanout, fullstack, hid, memory, mppsolar_rows, service_rate
+from .plan import CLIENT_COUNTS, FANOUT_CLIENTS, FANOUT_MAX_AGE_MS, FULL, QUICK, Plan
 from .processes import ROOT, SimProcess, WorkerProcess, node_binary, run_node_script
-from .report import ROWS, Row, blank_row, document, table, target_met, write
-from .stats import summary, wire_floor_ms
+from .report import document, table, write
+from .rows import Measured, build_rows
+from .stats import wire_floor_ms
 
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
-CLIENT_COUNTS = (1, 10, 50)
-FANOUT_CLIENTS = 10
-FANOUT_MAX_AGE_MS = 2000.0
-
-
-@dataclass(frozen=True)
-class Plan:
-    quick: bool
-    runs: int  # rows 1, 3, 5 (ours)
-    mpp_runs: int  # mpp-solar, rows 2 and 3
-    fanout_s: float
-    hid_ours_runs: int
-    hid_mpp_runs: int
-    decode_runs: int
-    decode_frames: int
-    mpp_decode_frames: int
-    rate_runs: int
-    rate_seconds: float
-    rss_poll_s: float
-
-
-FULL = Plan(False, 9, 9, 60.0, 9, 7, 7, 20000, 2000, 7, 1.5, 600.0)
-QUICK = Plan(True, 5, 3, 6.0, 5, 3, 5, 5000, 500, 5, 0.3, 20.0)
 
 
 def log(message: str) -> None:
@@ -213,274 +191,6 @@ class Bench:
         return grouped
 
 
-# -- from measurements to rows ------------------------------------------------------------------
-class Missing(Exception):
-    """A row needs a measurement that failed or did not run."""
-
-
-def build_rows(bench: Bench) -> list[Row]:
-    plan = bench.plan
-
-    def need(name: str) -> Any:
-        if name not in bench.raw:
-            raise Missing(bench.failures.get(name, f"{name} was not measured"))
-        return bench.raw[name]
-
-    def shortened(text: str) -> str:
-        return text if plan.quick else ""
-
-    mpp_short = shortened(f"{plan.mpp_runs} runs of mpp-solar instead of {FULL.mpp_runs}")
-
-    def vs_floor(row: Row, data: dict[str, list[float]], target: str) -> None:
-        row.unit = "ms"
-        row.ours = summary(data["ms"], 1)
-        row.reference_label = "wire floor"
-        row.reference = summary(data["floor_ms"], 1)
-        row.ratio = round(statistics.median(data["ms"]) / statistics.median(data["floor_ms"]), 3)
-        row.target = target
-
-    def vs_theirs(row: Row, ours: list[float], label: str, theirs: list[float]) -> None:
-        row.unit = "ms"
-        row.ours = summary(ours, 1)
-        row.reference_label = label
-        row.reference = summary(theirs, 1)
-        row.ratio = round(statistics.median(ours) / statistics.median(theirs), 3)
-        row.target = "< 1"
-
-    def as_summary(lat: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "median": lat["p50"],
-            "min": lat["min"],
-            "max": lat["max"],
-            "runs": lat["count"],
-            "p99": lat["p99"],
-        }
-
-    builders: dict[str, Callable[[Row], None]] = {}
-    for label in ("QMOD", "QPIGS", "QPIRI", "setter"):
-        for client in ("python", "node"):
-
-            def e2e(row: Row, label: str = label, client: str = client) -> None:
-                vs_floor(row, need(f"e2e.{client}")[label], "<= 1.03")
-                if label == "setter" and client == "python":
-                    row.note = (
-                        "POP02 with only_if_changed and verify off: one wire transaction, like "
-                        "mpp-solar's; the default adds a QPIRI read before and a read-back after"
-                    )
-
-            builders[f"1.{label}.{client}"] = e2e
-
-        def cli(row: Row, label: str = label) -> None:
-            ours = need("e2e.python")[label]["ms"]
-            vs_theirs(row, ours, "mpp-solar CLI", need("mpp.cli_per_call")[label])
-            row.shortened = mpp_short
-
-        def api(row: Row, label: str = label) -> None:
-            ours = need("e2e.python")[label]["ms"]
-            vs_theirs(row, ours, "mpp-solar API", need("mpp.api")[label])
-            row.shortened = mpp_short
-
-        builders[f"2.{label}.cli"] = cli
-        builders[f"2.{label}.api"] = api
-
-    def poll_floor(row: Row) -> None:
-        vs_floor(row, need("poll"), "")
-        row.note = (
-            "QPIGS QPIRI QMOD QPIWS QFLAG sent at once at poll priority; the floor counts the "
-            "bytes of this simulator's answers (the reference's typical poll: 1.26 s)"
-        )
-
-    def poll_vs(key: str, label: str) -> Callable[[Row], None]:
-        def build(row: Row) -> None:
-            theirs = need(key)
-            theirs = theirs["poll"] if isinstance(theirs, dict) else theirs
-            vs_theirs(row, need("poll")["ms"], label, theirs)
-            row.shortened = mpp_short
-
-        return build
-
-    builders["3.poll.floor"] = poll_floor
-    builders["3.poll.cli_per_call"] = poll_vs("mpp.cli_per_call", "mpp-solar 5 processes")
-    builders["3.poll.cli_one_call"] = poll_vs("mpp.cli_one_call", "mpp-solar one process")
-    builders["3.poll.api"] = poll_vs("mpp.api", "mpp-solar API")
-
-    fan_short = shortened(f"{plan.fanout_s:g} s per client set instead of {FULL.fanout_s:g} s")
-
-    def wire(key: str) -> Callable[[Row], None]:
-        def build(row: Row) -> None:
-            many, one = need(key), need("fanout.one")
-            row.unit = "/s"
-            row.ours = summary(many["wire_tx_per_s_by_window"], 3)
-            overall = many["wire_transactions"] / many["duration_s"]
-            row.ours_note = (
-                f"overall {overall:.2f}/s: {many['requests']} requests, "
-                f"{many['wire_transactions']} wire transactions"
-                + (f", {many['cached']} from the cache" if many["cached"] else "")
-                + (f", {many['errors']} errors" if many["errors"] else "")
-            )
-            row.reference_label = "1 client alone"
-            row.reference = summary(one["wire_tx_per_s_by_window"], 3)
-            ref = statistics.median(one["wire_tx_per_s_by_window"])
-            row.ratio = round(statistics.median(many["wire_tx_per_s_by_window"]) / ref, 3)
-            row.target = "<= 1"
-            row.shortened = fan_short
-            row.note = (
-                f"wire transactions/s counted by the simulator per {many['window_s']:g} s window"
-                " (runs = windows); "
-                + (
-                    "clients poll on multiples of the period on the clock, as pi30-query does"
-                    if many.get("aligned")
-                    else f"clients start {2.0 / FANOUT_CLIENTS:g} s apart (the hardest case)"
-                )
-            )
-
-        return build
-
-    def latency(key: str) -> Callable[[Row], None]:
-        def build(row: Row) -> None:
-            many, one = need(key), need("fanout.one")
-            row.unit = "ms"
-            row.ours = as_summary(many["latency_ms"])
-            row.ours_note = f"p99 {many['latency_ms']['p99']:.1f} ms"
-            row.reference_label = "1 client alone"
-            row.reference = as_summary(one["latency_ms"])
-            row.ratio = round(many["latency_ms"]["p50"] / one["latency_ms"]["p50"], 3)
-            row.shortened = fan_short
-            row.note = "median (p50) of every request's latency; runs = requests"
-
-        return build
-
-    builders["4.wire.shipped"] = wire("fanout.shipped")
-    builders["4.latency.shipped"] = latency("fanout.shipped")
-    builders["4.wire.spread"] = wire("fanout.spread")
-    builders["4.latency.spread"] = latency("fanout.spread")
-    builders["4.wire.max_age"] = wire("fanout.max_age")
-    builders["4.latency.max_age"] = latency("fanout.max_age")
-
-    def setter_poll(row: Row) -> None:
-        data = need("setter_during_poll")
-        row.unit = "ms"
-        row.ours = summary(data["ms"], 1)
-        row.reference_label = "bound: QPIGS in flight + setter floor"
-        row.reference = summary(data["bound_ms"], 1)
-        row.ratio = round(statistics.median(data["ms"]) / statistics.median(data["bound_ms"]), 3)
-        row.target = "<= 1"
-        ahead = data["ahead"]
-        row.ours_note = f"wire transactions before it: {max(ahead)} at most"
-        row.met = row.ratio <= 1 and max(ahead) <= 1
-        row.note = (
-            f"setter sent {data['offset_s'] * 1000:.0f} ms after a queued poll cycle started; "
-            f"wire order seen by the simulator: {' '.join(data['order'][0])}"
-        )
-
-    builders["5.setter_during_poll"] = setter_poll
-
-    for client in ("python", "node"):
-        for count in CLIENT_COUNTS:
-
-            def rate(row: Row, client: str = client, count: int = count) -> None:
-                data = need(f"rate.{client}")
-                if client == "python":
-                    runs = data[count]
-                    rates, p50, p99 = runs["rate_per_s"], runs["p50_ms"], runs["p99_ms"]
-                    wire_note = (
-                        f"; {runs['wire_transactions']} wire tx for {runs['requests']} requests"
-                    )
-                else:
-                    runs = data["results"][str(count)]
-                    rates = [r["rate_per_s"] for r in runs]
-                    p50 = [r["p50_ms"] for r in runs]
-                    p99 = [r["p99_ms"] for r in runs]
-                    wire_note = ""
-                row.unit = "/s"
-                row.ours = summary(rates, 1)
-                row.ours_note = (
-                    f"p50 {statistics.median(p50):.2f} ms, p99 {statistics.median(p99):.2f} ms"
-                    + wire_note
-                )
-                row.detail = {"p50_ms": summary(p50, 3), "p99_ms": summary(p99, 3)}
-                row.note = (
-                    f"round trips/s, closed loop, {plan.rate_seconds:g} s per run; "
-                    "identical queries coalesce as shipped"
-                    if count == CLIENT_COUNTS[-1]
-                    else ""
-                )
-
-            builders[f"6.{client}.{count}"] = rate
-
-    def hid_floor(row: Row) -> None:
-        vs_floor(row, need("hid.ours"), "<= 1.1")
-
-    def hid_mpp(row: Row) -> None:
-        ours = need("hid.ours")["ms"]
-        vs_theirs(row, ours, "mpp-solar HID reader", need("hid.mppsolar")["ms"])
-        row.shortened = shortened(
-            f"{plan.hid_mpp_runs} runs of mpp-solar instead of {FULL.hid_mpp_runs}"
-        )
-
-    builders["7.hid.floor"] = hid_floor
-    builders["7.hid.mppsolar"] = hid_mpp
-
-    def decode_row(row: Row) -> None:
-        data = need("decode")
-        if not data["mppsolar"]:
-            raise Missing("mppsolar is not importable here (run in bench/.venv-mpp)")
-        row.unit = "frames/s"
-        row.ours = summary(data["ours"], 0)
-        row.reference_label = "mpp-solar decoder"
-        row.reference = summary(data["mppsolar"], 0)
-        row.ratio = round(statistics.median(data["ours"]) / statistics.median(data["mppsolar"]), 1)
-        row.target = ">= 20"
-        row.note = "the reference's sample QPIGS frame; both decoders in one process, interleaved"
-
-    builders["8.decode"] = decode_row
-
-    def rss_idle(row: Row) -> None:
-        data = need("memory")
-        row.unit = "MiB"
-        row.ours = summary(data["idle_mib"], 1)
-        row.note = "sampled every second while the worker idled (connected, identity read)"
-
-    def rss_after(row: Row) -> None:
-        data = need("memory")
-        row.unit = "MiB"
-        row.ours = summary(data["after_mib"], 1)
-        row.reference_label = "idle"
-        row.reference = summary(data["idle_mib"], 1)
-        row.ratio = round(
-            statistics.median(data["after_mib"]) / statistics.median(data["idle_mib"]), 3
-        )
-        row.ours_note = f"peak {data['peak_mib']:.1f} MiB"
-        row.shortened = shortened(
-            f"{data['polled_s']:g} s of polling instead of {FULL.rss_poll_s:g} s"
-        )
-        poll = data["poll"]
-        row.note = (
-            f"after {data['polled_s']:g} s of back-to-back full poll cycles ({poll['cycles']} "
-            f"cycles, {poll['replies']} replies, {poll['errors']} errors, "
-            f"{data['worker_transactions']} wire transactions); 5 samples"
-        )
-
-    builders["9.rss.idle"] = rss_idle
-    builders["9.rss.after"] = rss_after
-
-    rows: list[Row] = []
-    for row_id, _, _ in ROWS:
-        row = blank_row(row_id)
-        try:
-            builders[row_id](row)
-        except Missing as exc:
-            row = blank_row(row_id)
-            row.error = str(exc)
-        except (KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
-            row = blank_row(row_id)
-            row.error = f"cannot build the row: {type(exc).__name__}: {exc}"
-        if row.met is None and row.error is None:
-            row.met = target_met(row.ratio, row.target)
-        rows.append(row)
-    return rows
-
-
 # -- metadata -----------------------------------------------------------------------------------
 def _command_output(cmd: list[str]) -> str:
     try:
@@ -544,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(plan)
     log(f"{'QUICK' if plan.quick else 'full'} run, results to {args.out}")
     bench.run()
-    rows = build_rows(bench)
+    rows = build_rows(Measured(plan, bench.raw, bench.failures))
     meta = metadata(plan, load_start)
     meta["duration_s"] = round(time.monotonic() - bench.started, 1)
     meta["failures"] = bench.failures

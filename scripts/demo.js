@@ -317,17 +317,19 @@ function catalogueEnv(catalogue, lang) {
 
 /**
  * The dashboard in another language: demo/i18n/<lang>.json gives labels, names and titles per
- * node id, the words the flow's functions write (the tab's PI30_TEXT) and the settings' names.
+ * node id, the words the flow's functions write (the tab's PI30_TEXT; a panel tab's from
+ * tabText) and the settings' names.
  */
 function translate(flows, lang) {
     if (lang === 'en') return;
     const dict = JSON.parse(fs.readFileSync(path.join(I18N_DIR, `${lang}.json`), 'utf8'));
     for (const node of flows) {
         if (dict.nodes[node.id]) Object.assign(node, dict.nodes[node.id]);
-        if (node.id !== 'pi30-demo-tab') continue;
+        if (node.type !== 'tab' || !node.env) continue;
+        const words = node.id === 'pi30-demo-tab' ? dict.text : (dict.tabText || {})[node.id];
         for (const entry of node.env) {
             if (entry.name === 'PI30_TEXT')
-                entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.text });
+                entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...words });
             if (entry.name === 'PI30_SETTING_NAMES')
                 entry.value = JSON.stringify({ ...JSON.parse(entry.value), ...dict.settingNames });
         }
@@ -466,6 +468,8 @@ async function main() {
             port: opts.uiPort,
             flows,
             redJs: require.resolve('node-red/red.js', { paths: [opts.dir] }),
+            // the runtime's language too: what nodes write (e.g. the Tempo planner's reasons)
+            settings: opts.lang === 'en' ? '' : `lang: '${opts.lang}',`,
             spawnOptions: detached,
         });
         children.nodeRed = red.child;

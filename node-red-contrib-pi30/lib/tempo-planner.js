@@ -24,6 +24,15 @@ const {
 } = require('./tempo-time');
 const { optimise, stepHour } = require('./tempo-optimiser');
 const { hourPrice, clearSkyShape, hourlySolar, LoadProfile, hourKey } = require('./tempo-hourly');
+const { reason, english } = require('./tempo-reasons');
+
+/**
+ * The reason fields of a decision or a plan hour: its code and arguments (data; the node words
+ * them in the runtime's language) and the English words.
+ */
+function why(code, args) {
+    return { reason: english(reason(code, args)), reasonCode: code, reasonArgs: args };
+}
 
 const COLOURS = ['blue', 'white', 'red'];
 const COLOUR_WORDS = {
@@ -213,10 +222,6 @@ function toKwh(value, unit) {
     if (u === 'mwh') return number * 1000;
     if (u === 'kwh') return number;
     return number > 200 ? number / 1000 : number;
-}
-
-function fmt(n, digits = 1) {
-    return Number(n).toFixed(digits);
 }
 
 class TempoPlanner {
@@ -411,13 +416,13 @@ class TempoPlanner {
         const t = this.moment(when);
         const now = t.wall;
         const c = this.config;
-        const stale = [];
+        const stale = []; // what is missing: colour, soc, forecast (reason codes' words)
         const offPeak = this.isOffPeak(t);
         // The peak hours that matter: today's during HP, the next ones during HC.
         const peakDay = isoDay(offPeak ? now + this.hoursUntilPeak(now) * HOUR : now);
         const colourInput = this.inputFor(['today', 'tomorrow'], peakDay, t, c.staleMinutes.colour);
-        if (!colourInput) stale.push(`colour for ${peakDay}`);
-        if (!this.fresh('soc', t, c.staleMinutes.soc)) stale.push('battery SOC');
+        if (!colourInput) stale.push('colour');
+        if (!this.fresh('soc', t, c.staleMinutes.soc)) stale.push('soc');
         const raw = colourInput && colourInput.value;
         const colour = COLOURS.includes(raw) ? raw : c.unknownColourAs;
         const policy = c.policy[colour];
@@ -428,7 +433,7 @@ class TempoPlanner {
             c.staleMinutes.forecast,
         );
         if (c.strategy !== 'optimise' && offPeak && policy.hcCharge && !forecastInput)
-            stale.push(`solar forecast for ${peakDay}`);
+            stale.push('forecast');
         if (this.startedAt === undefined) this.startedAt = t.at;
         if (
             stale.length &&
@@ -443,7 +448,7 @@ class TempoPlanner {
                 current: null,
                 targetSoc: null,
                 offPeak,
-                reason: `Waiting for ${stale.join(', ')}; the inverter keeps its settings`,
+                ...why('waiting', { stale, day: peakDay }),
             };
         }
         this.neverDecided = false;
@@ -455,10 +460,15 @@ class TempoPlanner {
                 current: null,
                 targetSoc: null,
                 offPeak,
-                reason: `Fail-safe: no fresh ${stale.join(', ')}; ${c.safe.output}, ${c.safe.charger.toLowerCase()}`,
+                ...why('failsafe', {
+                    stale,
+                    day: peakDay,
+                    output: c.safe.output,
+                    charger: c.safe.charger,
+                }),
             };
         }
-        const colourText = COLOURS.includes(raw) ? colour : `unknown (taken as ${colour})`;
+        const day = { colour, colourKnown: COLOURS.includes(raw), offPeak };
         const soc = this.inputs.soc.value;
         if (c.strategy === 'optimise') return this.decideOptimal(t, soc, offPeak);
         if (!offPeak) {
@@ -471,7 +481,12 @@ class TempoPlanner {
                 targetSoc: null,
                 offPeak,
                 colour,
-                reason: `HP on a ${colourText} day: ${policy.hpOutput}, ${policy.hpCharger.toLowerCase()} (SOC ${fmt(soc, 0)} %)`,
+                ...why('peak', {
+                    ...day,
+                    output: policy.hpOutput,
+                    charger: policy.hpCharger,
+                    soc,
+                }),
             };
         }
         if (!policy.hcCharge) {
@@ -484,7 +499,7 @@ class TempoPlanner {
                 targetSoc: null,
                 offPeak,
                 colour,
-                reason: `HC before a ${colourText} day: no grid charging planned; ${policy.hcOutput} (SOC ${fmt(soc, 0)} %)`,
+                ...why('holdNoCharge', { ...day, output: policy.hcOutput, soc }),
             };
         }
         // Energy balance for the coming peak hours.
@@ -495,7 +510,14 @@ class TempoPlanner {
             c.maxSoc,
             Math.max(c.reserveSoc, c.reserveSoc + (100 * neededKwh) / c.capacityKwh),
         );
-        const balance = `forecast ${fmt(forecast)} kWh ${forecast >= use ? '>=' : '<'} expected use ${fmt(use)} kWh`;
+        const balance = {
+            ...day,
+            forecastKwh: round3(forecast),
+            useKwh: use,
+            neededKwh: round3(neededKwh),
+            soc,
+            targetSoc: round3(target),
+        };
         const startBelow = target - c.hysteresisSoc;
         const wantCharge = neededKwh > 0 && (this.charging ? soc < target : soc < startBelow);
         if (!wantCharge) {
@@ -509,9 +531,7 @@ class TempoPlanner {
                 offPeak,
                 colour,
                 neededKwh,
-                reason:
-                    `HC before a ${colourText} day: ${balance}, needed ${fmt(neededKwh)} kWh; ` +
-                    `SOC ${fmt(soc, 0)} % >= target ${fmt(target, 0)} %: no grid charging`,
+                ...why('holdEnough', balance),
             };
         }
         // Once charging, the current only goes up (when the target would be missed): stepping
@@ -529,9 +549,7 @@ class TempoPlanner {
             offPeak,
             colour,
             neededKwh,
-            reason:
-                `HC before a ${colourText} day: ${balance}, needed ${fmt(neededKwh)} kWh; ` +
-                `charging from ${fmt(soc, 0)} % to ${fmt(target, 0)} % at ${current} A`,
+            ...why('charge', { ...balance, current }),
         };
     }
 
@@ -706,7 +724,7 @@ class TempoPlanner {
                 gridKwh: round3(st.gridKwh),
                 costEur: round3(st.energyEur + st.wearEur),
                 noAutomationEur: round3(baselineHour[i]),
-                reason: hourReason(h, st),
+                ...hourReason(h, st),
             };
         });
         const first = result.steps[0];
@@ -719,16 +737,26 @@ class TempoPlanner {
             targetSoc = round1(result.steps[(endOfHc < 0 ? hours.length : endOfHc) - 1].socEnd);
         }
         const peak = hours.find((h) => !h.offPeak) || firstHour;
-        const colourText = `${peak.colourKnown ? '' : 'unknown, taken as '}${peak.colour}`;
         const expectedCostEur = round2(
             result.steps.reduce((a, st) => a + st.energyEur + st.wearEur, 0),
         );
-        const head = offPeak ? `HC before a ${colourText} day` : `HP on a ${colourText} day`;
-        const what = charging
-            ? `grid charging at ${first.currentA} A from ${fmt(soc, 0)} % to ${fmt(targetSoc, 0)} % by ${fmtHour(hours, (h) => !h.offPeak)}`
-            : first.output === 'sbu'
-              ? `battery first (SBU), SOC ${fmt(soc, 0)} %`
-              : `on the grid, battery kept (SOC ${fmt(soc, 0)} %)`;
+        const costs = {
+            priceEur: firstHour.priceEur,
+            expectedEur: expectedCostEur,
+            until: plan.length ? plan[plan.length - 1].wall.slice(11) : '',
+            baselineEur: round2(baselineEur),
+        };
+        const day = { colour: peak.colour, colourKnown: peak.colourKnown, offPeak };
+        const reasonFields = charging
+            ? why('planCharge', {
+                  ...day,
+                  current: first.currentA,
+                  soc,
+                  targetSoc,
+                  by: firstPeakHour(hours),
+                  ...costs,
+              })
+            : why(first.output === 'sbu' ? 'planBattery' : 'planGrid', { ...day, soc, ...costs });
         const output = first.output === 'sbu' ? OUTPUT.sbu : OUTPUT.utility;
         return {
             mode: charging ? 'charge' : offPeak ? 'hold' : 'peak',
@@ -743,10 +771,7 @@ class TempoPlanner {
             baselineCostEur: round2(baselineEur),
             horizonEnd: plan.length ? plan[plan.length - 1].wall : null,
             plan: plan.slice(0, c.planHours),
-            reason:
-                `${head}: ${what}; planned ${firstHour.priceEur.toFixed(4)} EUR/kWh now, ` +
-                `expected ${expectedCostEur.toFixed(2)} EUR to ${plan.length ? plan[plan.length - 1].wall.slice(11) : ''} ` +
-                `(no automation: ${baselineEur.toFixed(2)} EUR)`,
+            ...reasonFields,
         };
     }
 
@@ -852,9 +877,7 @@ class TempoPlanner {
             ...decision,
             mode: 'rearm',
             output: OUTPUT.utility,
-            reason:
-                `The unit fell back to the grid on SBU with ${fmt(this.inputs.soc.value, 0)} % SOC: ` +
-                `Utility first for a moment, then SBU again to put it back on the battery`,
+            ...why('rearm', { soc: this.inputs.soc.value }),
         };
     }
 
@@ -918,23 +941,32 @@ function fraction0(wall) {
     return 1 - (d.getUTCMinutes() + d.getUTCSeconds() / 60) / 60;
 }
 
-function fmtHour(hours, predicate) {
-    const h = hours.find(predicate);
-    return h ? new Date(h.wall).toISOString().slice(11, 16) : 'the end of the plan';
+/** The wall time (HH:MM) of the first peak hour of the plan, or null (none before its end). */
+function firstPeakHour(hours) {
+    const h = hours.find((x) => !x.offPeak);
+    return h ? new Date(h.wall).toISOString().slice(11, 16) : null;
 }
 
-/** Why the plan does what it does in one hour, in words for a chart's tooltip. */
+/** Why the plan does what it does in one hour (for a chart's tooltip): reason fields. */
 function hourReason(hour, step) {
-    const period = `${hour.colour} ${hour.offPeak ? 'HC' : 'HP'} ${hour.priceEur.toFixed(4)} EUR/kWh`;
+    const period = { colour: hour.colour, offPeak: hour.offPeak, priceEur: hour.priceEur };
     if (step.currentA > 0)
-        return `${period}: charge ${step.gridChargeKwh.toFixed(2)} kWh from the grid at ${step.currentA} A for later`;
+        return why('hourCharge', {
+            ...period,
+            chargeKwh: round3(step.gridChargeKwh),
+            current: step.currentA,
+        });
     if (step.output === 'sbu') {
         return step.batteryOutKwh > 0.005
-            ? `${period}: battery covers ${step.batteryOutKwh.toFixed(2)} of ${hour.loadKwh.toFixed(2)} kWh`
-            : `${period}: sun first, surplus into the battery`;
+            ? why('hourBattery', {
+                  ...period,
+                  batteryKwh: round3(step.batteryOutKwh),
+                  loadKwh: round3(hour.loadKwh),
+              })
+            : why('hourSun', period);
     }
-    if (step.soc <= hour.reserveSoc + 0.5) return `${period}: battery at its reserve; on the grid`;
-    return `${period}: grid is cheaper now; battery kept for dearer hours`;
+    if (step.soc <= hour.reserveSoc + 0.5) return why('hourReserve', period);
+    return why('hourGrid', period);
 }
 
 function round1(n) {

@@ -6,7 +6,8 @@
  * hour-by-hour plan for a chart or HA sensor attributes (output 3).
  * Every default lives in lib/tempo-planner (DEFAULTS): blank fields here take those.
  */
-const { TempoPlanner, DEFAULTS } = require('../lib/tempo-planner');
+const { TempoPlanner, DEFAULTS, OUTPUT, CHARGER } = require('../lib/tempo-planner');
+const { render } = require('../lib/tempo-reasons');
 const { statusKey } = require('../lib/node-support');
 
 const INPUTS = [
@@ -45,6 +46,126 @@ function numbers(text) {
     return list.length ? list : undefined;
 }
 
+const COLOURS = ['blue', 'white', 'red'];
+const title = (word) => word[0].toUpperCase() + word.slice(1);
+
+/**
+ * The node's config fields and the planner option each one sets: [field, option path, kind].
+ * The node only renames (and parses) them; every default is the planner's (DEFAULTS). Kinds:
+ * number, percent (shown in %, a fraction for the planner), steps, profile (24 numbers) - blank
+ * in the editor, the planner's value shown greyed - and choice, bool: the planner's value
+ * itself is the editor's default.
+ */
+const FIELDS = [
+    ['strategy', 'strategy', 'choice'],
+    ['capacityKwh', 'capacityKwh', 'number'],
+    ['batteryVoltage', 'batteryVoltage', 'number'],
+    ['reserveSoc', 'reserveSoc', 'number'],
+    ['maxSoc', 'maxSoc', 'number'],
+    ['hysteresisSoc', 'hysteresisSoc', 'number'],
+    ['maxGridCurrent', 'maxGridCurrent', 'number'],
+    ['currentSteps', 'currentSteps', 'steps'],
+    ...COLOURS.map((c) => [`hpUse${title(c)}`, `hpUseKwh.${c}`, 'number']),
+    ...COLOURS.flatMap((c) => [
+        [`${c}HcCharge`, `policy.${c}.hcCharge`, 'bool'],
+        [`${c}HpOutput`, `policy.${c}.hpOutput`, 'choice'],
+        [`${c}HcOutput`, `policy.${c}.hcOutput`, 'choice'],
+    ]),
+    ['unknownColourAs', 'unknownColourAs', 'choice'],
+    ['safeOutput', 'safe.output', 'choice'],
+    ['safeCharger', 'safe.charger', 'choice'],
+    ['staleColour', 'staleMinutes.colour', 'number'],
+    ['staleForecast', 'staleMinutes.forecast', 'number'],
+    ['staleSoc', 'staleMinutes.soc', 'number'],
+    ['minInterval', 'minIntervalMinutes', 'number'],
+    ['startupGrace', 'startupGraceMinutes', 'number'],
+    ['timeZone', 'timeZone', 'choice'],
+    ['wearEurPerKwh', 'wearEurPerKwh', 'number'],
+    ['roundTripEfficiency', 'roundTripEfficiency', 'percent'],
+    ['writeCostEur', 'writeCostEur', 'number'],
+    ['maxWritesPerDay', 'maxWritesPerDay', 'number'],
+    ['latitude', 'latitude', 'number'],
+    ['longitude', 'longitude', 'number'],
+    ['loadProfile', 'loadProfileWatts', 'profile'],
+];
+// New nodes optimise; a node saved before the optimiser existed has no strategy field and keeps
+// the planner's default, the rule (its behaviour unchanged).
+const NEW_NODE = { strategy: 'optimise' };
+// The price row (priceFrom and one field per colour and period) over the planner's table.
+const PRICE_FIELDS = COLOURS.flatMap((c) =>
+    ['hc', 'hp'].map((period) => [`price${title(c)}${title(period)}`, c, period]),
+);
+
+const pathGet = (obj, dotted) => dotted.split('.').reduce((o, k) => o[k], obj);
+function pathSet(obj, dotted, value) {
+    const keys = dotted.split('.');
+    const last = keys.pop();
+    const parent = keys.reduce((o, k) => (o[k] = o[k] || {}), obj);
+    parent[last] = value;
+}
+
+/** A config field's value as the planner takes it, or undefined when blank (its default). */
+function parseField(kind, value) {
+    switch (kind) {
+        case 'number':
+            return number(value);
+        case 'percent':
+            return number(value) === undefined ? undefined : number(value) / 100;
+        case 'steps': {
+            const steps = (numbers(value) || []).filter((n) => n > 0);
+            return steps.length ? steps : undefined;
+        }
+        case 'profile': {
+            const profile = numbers(value);
+            return profile && profile.length === 24 ? profile : undefined;
+        }
+        case 'bool':
+            return value === undefined || value === '' ? undefined : !!value;
+        default:
+            return value === undefined || value === null || value === '' ? undefined : value;
+    }
+}
+
+/** The planner's default for a field as the editor shows it (in its unit, lists as text). */
+function shownDefault(kind, option) {
+    const value = pathGet(DEFAULTS, option);
+    if (kind === 'percent') return Math.round(value * 1000) / 10;
+    if (kind === 'steps') return value.join(',');
+    if (kind === 'profile') return value.join(' ');
+    return value;
+}
+
+/**
+ * What the editor needs, from the tables above (served as pi30-tempo/defaults.js): each field's
+ * default (blank for the greyed ones), the greyed values (the built-in prices in force among
+ * them) and the generic setting labels the selects offer.
+ */
+function editorDefaults() {
+    const fields = {};
+    const placeholders = {};
+    for (const [field, option, kind] of FIELDS) {
+        const greyed = !['choice', 'bool'].includes(kind);
+        const value = greyed ? '' : (NEW_NODE[field] ?? pathGet(DEFAULTS, option));
+        fields[field] = { value, number: kind === 'number' || kind === 'percent' };
+        if (greyed) placeholders[field] = shownDefault(kind, option);
+    }
+    const prices = DEFAULTS.prices[DEFAULTS.prices.length - 1];
+    fields.priceFrom = { value: '', number: false };
+    placeholders.priceFrom = prices.from;
+    for (const [field, colour, period] of PRICE_FIELDS) {
+        fields[field] = { value: '', number: true };
+        placeholders[field] = prices[colour][period];
+    }
+    for (const [, topicKey, propKey, topic] of INPUTS) {
+        fields[topicKey] = { value: topic, number: false };
+        fields[propKey] = { value: 'payload', number: false };
+    }
+    fields.forecastUnit = { value: 'auto', number: false };
+    fields.contextStore = { value: '', number: false };
+    const choices = { output: Object.values(OUTPUT), charger: Object.values(CHARGER) };
+    return { fields, placeholders, choices };
+}
+
 /** The unit of an energy value: the node's setting, else HA's unit_of_measurement, else auto. */
 function energyUnit(msg, configured) {
     if (configured && configured !== 'auto') return configured;
@@ -61,20 +182,13 @@ function haAttributes(msg) {
 
 /** The node's price row (in force from its date), over the planner's table. */
 function priceTable(config) {
-    const fields = {};
+    const fields = { blue: {}, white: {}, red: {} };
     let any = false;
-    for (const colour of ['blue', 'white', 'red']) {
-        fields[colour] = {};
-        for (const period of ['hc', 'hp']) {
-            const v = number(
-                config[
-                    `price${colour[0].toUpperCase()}${colour.slice(1)}${period === 'hc' ? 'Hc' : 'Hp'}`
-                ],
-            );
-            if (v !== undefined) {
-                fields[colour][period] = v;
-                any = true;
-            }
+    for (const [field, colour, period] of PRICE_FIELDS) {
+        const v = number(config[field]);
+        if (v !== undefined) {
+            fields[colour][period] = v;
+            any = true;
         }
     }
     if (!any) return undefined;
@@ -83,69 +197,33 @@ function priceTable(config) {
         : '1970-01-01';
     const base = [...DEFAULTS.prices].filter((e) => e.from <= from).pop() || DEFAULTS.prices[0];
     const row = { from };
-    for (const colour of ['blue', 'white', 'red'])
-        row[colour] = { ...base[colour], ...fields[colour] };
+    for (const colour of COLOURS) row[colour] = { ...base[colour], ...fields[colour] };
     return [...DEFAULTS.prices.filter((e) => e.from !== from), row];
 }
 
 /** Node config -> planner options: renames only; blank fields are left to the planner. */
 function plannerOptions(config) {
-    const policy = {};
-    for (const colour of ['blue', 'white', 'red']) {
-        const hcCharge = config[`${colour}HcCharge`];
-        policy[colour] = {
-            hpOutput: config[`${colour}HpOutput`] || undefined,
-            hcCharge: hcCharge === undefined ? undefined : !!hcCharge,
-            hcOutput: config[`${colour}HcOutput`] || undefined,
-        };
+    const options = {};
+    for (const [field, option, kind] of FIELDS) {
+        const value = parseField(kind, config[field]);
+        if (value !== undefined) pathSet(options, option, value);
     }
-    const profile = numbers(config.loadProfile);
-    return {
-        strategy: config.strategy || 'rule',
-        capacityKwh: number(config.capacityKwh),
-        batteryVoltage: number(config.batteryVoltage),
-        reserveSoc: number(config.reserveSoc),
-        maxSoc: number(config.maxSoc),
-        hysteresisSoc: number(config.hysteresisSoc),
-        maxGridCurrent: number(config.maxGridCurrent),
-        currentSteps: (numbers(config.currentSteps) || []).filter((n) => n > 0).length
-            ? numbers(config.currentSteps).filter((n) => n > 0)
-            : undefined,
-        hpUseKwh: {
-            blue: number(config.hpUseBlue),
-            white: number(config.hpUseWhite),
-            red: number(config.hpUseRed),
-        },
-        policy,
-        unknownColourAs: config.unknownColourAs || undefined,
-        safe: { output: config.safeOutput || undefined, charger: config.safeCharger || undefined },
-        staleMinutes: {
-            colour: number(config.staleColour),
-            forecast: number(config.staleForecast),
-            soc: number(config.staleSoc),
-            hc: number(config.staleColour),
-        },
-        minIntervalMinutes: number(config.minInterval),
-        startupGraceMinutes: number(config.startupGrace),
-        timeZone: config.timeZone || undefined,
-        prices: priceTable(config),
-        wearEurPerKwh: number(config.wearEurPerKwh),
-        roundTripEfficiency:
-            number(config.roundTripEfficiency) === undefined
-                ? undefined
-                : number(config.roundTripEfficiency) / 100,
-        writeCostEur: number(config.writeCostEur),
-        maxWritesPerDay: number(config.maxWritesPerDay),
-        latitude: number(config.latitude),
-        longitude: number(config.longitude),
-        loadProfileWatts: profile && profile.length === 24 ? profile : undefined,
-    };
+    const prices = priceTable(config);
+    if (prices) options.prices = prices;
+    return options;
 }
 
 module.exports = function (RED) {
     function Pi30TempoNode(config) {
         RED.nodes.createNode(this, config);
         const node = this;
+        // the planner's reasons in the runtime's language (settings.js `lang`, else the locale)
+        const t = (key, values) => RED._(`pi30-tempo.${key}`, values);
+        const words = (r) => ({
+            reason: render({ code: r.reasonCode, args: r.reasonArgs }, t),
+            reasonCode: r.reasonCode,
+            reasonArgs: r.reasonArgs,
+        });
         const planner = new TempoPlanner(plannerOptions(config));
         // the learned load profile survives restarts (the context store chosen, e.g. a
         // persistent "file" store configured in settings.js)
@@ -154,14 +232,14 @@ module.exports = function (RED) {
         try {
             planner.loadProfile.restore(node.context().get(PROFILE_KEY, store));
         } catch (err) {
-            node.warn(`load profile not restored: ${err.message}`);
+            node.warn(RED._('pi30-tempo.log.profileNotRestored', { error: err.message }));
         }
         let profileSavedAt = 0;
         function saveProfile() {
             try {
                 node.context().set(PROFILE_KEY, planner.loadProfile.toJSON(), store);
             } catch (err) {
-                node.warn(`load profile not saved: ${err.message}`);
+                node.warn(RED._('pi30-tempo.log.profileNotSaved', { error: err.message }));
             }
         }
         let lastPlanKey = null;
@@ -237,7 +315,9 @@ module.exports = function (RED) {
             if (live !== catalogueSeen) {
                 catalogueSeen = live;
                 if (planner.useCatalogue({ commands: live.commands })) {
-                    node.log(`settings follow the unit's profile ${live.profile || 'generic'}`);
+                    node.log(
+                        RED._('pi30-tempo.log.followsUnit', { profile: live.profile || 'generic' }),
+                    );
                 }
             }
             return true;
@@ -254,12 +334,12 @@ module.exports = function (RED) {
                 return;
             }
             const now = planner.now();
-            const { decision, changes, held } = planner.plan(now);
+            const planned = planner.plan(now);
+            const { changes, held } = planned;
+            const why = words(planned.decision);
+            const decision = { ...planned.decision, ...why };
             const { plan, ...withoutPlan } = decision; // the plan goes out on its own output
-            const base = {
-                decision: { ...withoutPlan, held },
-                reason: decision.reason,
-            };
+            const base = { decision: { ...withoutPlan, held }, ...why };
             const settingMsgs = changes.map((c) => ({
                 ...base,
                 topic: c.setting,
@@ -279,11 +359,9 @@ module.exports = function (RED) {
                 decisionMsg = { ...base, topic: 'tempo_decision', payload: decision.mode };
             }
             let planMsg = null;
-            if (decision.plan) {
+            if (plan) {
                 // a new plan when what it does changes, else at most every 5 minutes
-                const planKey = JSON.stringify(
-                    decision.plan.map((h) => [h.wall, h.output, h.gridChargeA]),
-                );
+                const planKey = JSON.stringify(plan.map((h) => [h.wall, h.output, h.gridChargeA]));
                 if (
                     planKey !== lastPlanKey ||
                     Date.now() - lastPlanAt > 5 * 60e3 ||
@@ -291,16 +369,17 @@ module.exports = function (RED) {
                 ) {
                     lastPlanKey = planKey;
                     lastPlanAt = Date.now();
+                    const hours = plan.map((h) => ({ ...h, ...words(h) }));
                     planMsg = {
                         topic: 'tempo_plan',
-                        payload: decision.plan,
-                        reason: decision.reason,
+                        payload: hours,
+                        ...why,
                         attributes: {
                             expected_cost_eur: decision.expectedCostEur,
                             no_automation_cost_eur: decision.baselineCostEur,
                             plan_until: decision.horizonEnd,
                             colour: decision.colour,
-                            plan: decision.plan,
+                            plan: hours,
                         },
                     };
                 }
@@ -379,19 +458,16 @@ module.exports = function (RED) {
 
     RED.nodes.registerType('pi30-tempo', Pi30TempoNode);
 
-    // the editor shows the planner's defaults as placeholders of blank fields (one home for them)
-    RED.httpAdmin.get(
-        '/pi30-tempo/defaults',
-        RED.auth.needsPermission('pi30-tempo.read'),
-        (req, res) => {
-            const prices = DEFAULTS.prices[DEFAULTS.prices.length - 1];
-            res.json({
-                ...DEFAULTS,
-                roundTripEfficiency: DEFAULTS.roundTripEfficiency * 100,
-                currentPrices: prices,
-            });
-        },
-    );
+    // the editor's defaults and greyed values, from the planner's (one home for them); loaded
+    // by the editor as a script before the node registers, so not behind a permission (a script
+    // tag sends no token; these are the package's public defaults)
+    RED.httpAdmin.get('/pi30-tempo/defaults.js', (req, res) => {
+        res.type('application/javascript').send(
+            `window.PI30TempoDefaults = ${JSON.stringify(editorDefaults())};\n`,
+        );
+    });
 };
 
 module.exports.plannerOptions = plannerOptions;
+module.exports.editorDefaults = editorDefaults;
+module.exports.FIELDS = FIELDS;

@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../e2e/harness');
 const {
+    dashboardText,
     launchBrowser,
     openPage,
     screenshot,
@@ -131,6 +132,22 @@ describe('make demo: the live dashboard in headless Chromium', function () {
         const distinct = new Set(samples.map((s) => JSON.stringify(s)));
         assert.ok(distinct.size >= 3, `the figures move: ${[...distinct].join(' | ')}`);
         assert.ok(!chartsBefore.equals(chartsAfter), 'the power chart has new points (no reload)');
+    });
+
+    it("the Tempo panel shows today's colour, the plan's cost and the planner's reasons in words", async function () {
+        const tempo = await openPage(browser, `${demo.dashboard}/tempo`);
+        const text = (css, pattern) => dashboardText(tempo, css, pattern);
+        await text('tempo-panel-today', /^(blue|white|red)$/);
+        await text(
+            'tempo-panel-decision',
+            /^(Waiting for|Fail-safe|HC before a|HP on a|The unit fell back) /,
+        );
+        // the optimiser's plan: the cost and the current hour's reason, in the runtime's language
+        await text('tempo-panel-cost', /^-?\d+\.\d\d EUR until \d\d:\d\d \(no automation: /);
+        await text('tempo-panel-hour', /^(blue|white|red) H[CP] \d\.\d{4} EUR\/kWh: /);
+        await screenshot(tempo, 'dashboard-tempo');
+        assert.deepEqual(tempo.pageErrors, []);
+        await tempo.close();
     });
 
     it("draws the power flow, gauges, today's energy, PV strings, battery current, temperature and labelled warnings", async function () {

@@ -113,6 +113,32 @@ describe('editor in headless Chromium: palette, edit dialog, deploy, debug sideb
         await screenshot(page, 'editor-palette');
     });
 
+    it("the Tempo planner's defaults in the editor are the planner's own, greyed when blank", async function () {
+        // what the editor registered from the served pi30-tempo/defaults.js
+        const registered = await page.evaluate(() => {
+            const defaults = RED.nodes.getType('pi30-tempo').defaults;
+            return Object.fromEntries(Object.entries(defaults).map(([k, d]) => [k, d.value]));
+        });
+        const { editorDefaults } = require('../../node-red-contrib-pi30/nodes/pi30-tempo.js');
+        const { fields, placeholders } = editorDefaults();
+        assert.deepEqual(registered, {
+            name: '',
+            inverter: '',
+            ...Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.value])),
+        });
+        // the dialog of a tempo node shows the planner's values greyed (the demo's Tempo panel)
+        await page.evaluate(() => RED.editor.edit(RED.nodes.node('pi30-tempo-planner')));
+        const stale = page.locator('#node-input-staleColour');
+        await stale.waitFor({ state: 'visible' });
+        assert.equal(await stale.getAttribute('placeholder'), String(placeholders.staleColour));
+        assert.equal(
+            await page.locator('#node-input-loadProfile').getAttribute('placeholder'),
+            placeholders.loadProfile,
+        );
+        await page.locator('#node-dialog-cancel').click();
+        await stale.waitFor({ state: 'detached' });
+    });
+
     it("drops a pi30-query on a new flow; its dialog lists the live worker's catalogue", async function () {
         await page.locator('.red-ui-tabs-add a:has(i.fa-plus)').click();
         await h.waitFor(

@@ -11,7 +11,14 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../e2e/harness');
-const { launchBrowser, openPage, screenshot, startDemo, closeAll } = require('./support');
+const {
+    dashboardText,
+    launchBrowser,
+    openPage,
+    screenshot,
+    startDemo,
+    closeAll,
+} = require('./support');
 
 const PKG = path.join(h.ROOT, 'node-red-contrib-pi30');
 const TYPES = Object.keys(
@@ -141,12 +148,21 @@ describe('node help rendered by the editor, and the editor in French', function 
             JSON.stringify({ checked, report }, null, 1),
         );
         // and the help sidebar itself, for one node
-        await page.evaluate(() => RED.sidebar.help.show('pi30-query'));
         const sidebar = page
             .locator('.red-ui-help')
             .filter({ has: page.locator('dl.message-properties') })
             .last();
-        await sidebar.locator('dl.message-properties dt').first().waitFor();
+        // asked again until it shows: an editor still settling may switch to another sidebar tab
+        await h.waitFor(
+            async () => {
+                if (await sidebar.locator('dl.message-properties dt').first().isVisible()) {
+                    return true;
+                }
+                await page.evaluate(() => RED.sidebar.help.show('pi30-query'));
+                return false;
+            },
+            { what: "pi30-query's help in the sidebar", intervalMs: 1000 },
+        );
         assert.ok((await sidebar.locator('dl.message-properties dt .property-type').count()) >= 10);
         await screenshot(page, 'editor-help-en');
         assert.deepEqual(page.pageErrors, []);
@@ -296,6 +312,25 @@ describe('node help rendered by the editor, and the editor in French', function 
             .waitFor({ timeout: 20000 });
         await screenshot(page, 'dashboard-fr', { fullPage: true });
         await h.simCall(demo.simControl, { op: 'set_state', warnings: [] });
+        assert.deepEqual(page.pageErrors, []);
+
+        // the Tempo panel: its titles and words, and the planner's reasons in the runtime's
+        // language (the demo's Node-RED runs with lang: 'fr')
+        await page.goto(`${demo.dashboard}/tempo`);
+        const text = (css, pattern) => dashboardText(page, css, pattern);
+        await text('tempo-panel-today', /^(Bleu|Blanc|Rouge)$/);
+        await text(
+            'tempo-panel-decision',
+            /^(En attente de|Repli|HC avant un jour|HP d'un jour|L'onduleur est repassé) /,
+        );
+        await text('tempo-panel-cost', /^-?\d+,\d\d EUR jusqu'à \d\d:\d\d \(sans automatisme : /);
+        await text('tempo-panel-hour', /^(bleu|blanc|rouge) H[CP] \d,\d{4} EUR\/kWh : /);
+        const tempoTitles = (
+            await page.locator('.nrdb-ui-group h4, .nrdb-ui-group .v-card-title').allTextContents()
+        ).map((g) => g.trim());
+        for (const title of ['Jours Tempo', 'Coûts', 'Plan : prochaines heures'])
+            assert.ok(tempoTitles.includes(title), `group ${title} in ${tempoTitles.join(' | ')}`);
+        await screenshot(page, 'dashboard-tempo-fr', { fullPage: true });
         assert.deepEqual(page.pageErrors, []);
         await context.close();
     });

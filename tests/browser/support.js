@@ -177,7 +177,16 @@ async function closeAll({ browser, demo }) {
     await h.stopAll();
 }
 
+/** Wait until the dashboard's ui-text with class `css` shows a value matching `pattern`. */
+function dashboardText(page, css, pattern, timeout = 120000) {
+    return page
+        .locator(`.${css} .nrdb-ui-text-value`)
+        .filter({ hasText: pattern })
+        .waitFor({ timeout });
+}
+
 module.exports = {
+    dashboardText,
     launchBrowser,
     openPage,
     screenshot,

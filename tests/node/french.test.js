@@ -52,6 +52,9 @@ function usedKeys() {
             used.push([m[1], `${m[1]}.status.${m[2]}`, where]);
         for (const m of js.matchAll(/keyed\('\w+', '([\w-]+)', '([\w-]+)'\)/g))
             used.push([m[1], `${m[1]}.status.${m[2]}`, where]);
+        // the Tempo planner's reason codes: words in the pi30-tempo catalogue (see the test below)
+        for (const m of js.matchAll(/\bwhy\(\s*'(\w+)'/g))
+            used.push(['pi30-tempo', `pi30-tempo.reason.${m[1]}`, where]);
         for (const m of js.matchAll(/(?<![\w.])t\('([a-z-]+)'\)/g)) {
             used.push(['pi30-inverter', `pi30-inverter.status.${m[1]}`, where]);
         }
@@ -173,6 +176,54 @@ describe('French everywhere a French user looks', function () {
         }
     });
 
+    it("every Tempo reason code renders whole in en-US and fr, fr's own words", () => {
+        const {
+            CODES,
+            render,
+            translator,
+        } = require('../../node-red-contrib-pi30/lib/tempo-reasons');
+        const sample = {
+            stale: ['colour', 'soc', 'forecast'],
+            day: '2026-01-15',
+            output: 'SBU first',
+            charger: 'Only solar charging permitted',
+            colour: 'red',
+            by: null,
+            until: '22:00',
+        };
+        const words = {};
+        for (const lang of LANGS) {
+            const t = translator(catalogue(lang, 'pi30-tempo')['pi30-tempo']);
+            for (const [code, names] of Object.entries(CODES)) {
+                // every variant a code's words depend on: colours, known or not, HC or HP, a
+                // forecast above or below the use
+                for (const colour of ['blue', 'white', 'red']) {
+                    for (const flag of [true, false]) {
+                        const args = Object.fromEntries(
+                            names.map((n) => [n, n in sample ? sample[n] : 1.25]),
+                        );
+                        if ('colour' in args) args.colour = colour;
+                        if ('colourKnown' in args) args.colourKnown = flag;
+                        if ('offPeak' in args) args.offPeak = flag;
+                        if ('by' in args) args.by = flag ? null : '06:00';
+                        if ('forecastKwh' in args) args.forecastKwh = flag ? 9 : 1;
+                        const text = render({ code, args }, t);
+                        assert.doesNotMatch(
+                            text,
+                            /pi30-tempo\.|__\w+__|undefined/,
+                            `${lang} ${code}: ${text}`,
+                        );
+                        words[`${lang} ${code} ${colour} ${flag}`] = text;
+                    }
+                }
+            }
+        }
+        for (const [key, text] of Object.entries(words)) {
+            if (key.startsWith('fr '))
+                assert.notEqual(text, words[key.replace(/^fr/, 'en-US')], key);
+        }
+    });
+
     it('every setter value hint the editor shows has an en-US and a fr text', () => {
         const snapshot = JSON.parse(read(PKG, 'resources', 'catalogue.json'));
         const keys = new Set();
@@ -197,7 +248,15 @@ describe('French everywhere a French user looks', function () {
 
     it('the demo dashboard has a French text for every label, title and word its flow shows', () => {
         const root = path.join(PKG, '..', 'demo');
-        const flows = JSON.parse(fs.readFileSync(path.join(root, 'flows.json'), 'utf8'));
+        // the main flow and the panels (demo/*-panel.json, e.g. Tempo) scripts/demo.js adds
+        const flows = [
+            'flows.json',
+            ...fs.readdirSync(root).filter((f) => f.endsWith('-panel.json')),
+        ].flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, f), 'utf8')));
+        assert.ok(
+            flows.some((n) => n.id === 'pi30-tempo-tab'),
+            'the Tempo panel',
+        );
         const fr = JSON.parse(fs.readFileSync(path.join(root, 'i18n', 'fr.json'), 'utf8'));
         const shown = {
             'ui-text': 'label',
@@ -228,6 +287,13 @@ describe('French everywhere a French user looks', function () {
             'the same words in English and French',
         );
         assert.ok(Object.keys(fr.text.modes).length >= 8, "the unit's modes");
+        // a panel tab's words (its PI30_TEXT) from tabText
+        const panels = flows.filter((n) => n.type === 'tab' && n.id !== 'pi30-demo-tab' && n.env);
+        assert.deepEqual(Object.keys(fr.tabText).sort(), panels.map((n) => n.id).sort());
+        for (const panel of panels) {
+            const en = JSON.parse(panel.env.find((e) => e.name === 'PI30_TEXT').value);
+            assert.deepEqual(Object.keys(fr.tabText[panel.id]).sort(), Object.keys(en).sort());
+        }
         assert.deepEqual(Object.keys(fr.settingNames).sort(), ['PCP', 'POP']);
     });
 

@@ -10,7 +10,20 @@ const tempoNode = require(
     path.resolve(__dirname, '..', '..', 'node-red-contrib-pi30', 'nodes', 'pi30-tempo.js'),
 );
 
+const { translator } = require('../../node-red-contrib-pi30/lib/tempo-reasons');
+
 const TAB = 'tempo-tab';
+
+/**
+ * The node with RED._ reading our message catalogue in `lang`, as the runtime does (the test
+ * helper's RED._ returns the key itself).
+ */
+function inLanguage(lang) {
+    const file = `../../node-red-contrib-pi30/nodes/locales/${lang}/pi30-tempo.json`;
+    const t = translator(require(file)['pi30-tempo']);
+    const _ = (key, values) => t(key.replace(/^pi30-tempo\./, ''), values);
+    return (red) => tempoNode(Object.assign(Object.create(red), { _ }));
+}
 
 function flow(planner) {
     return [
@@ -52,7 +65,7 @@ describe('pi30-tempo node', function () {
     });
 
     it('routes HA messages by topic and property and emits settings for pi30-set', async function () {
-        await helper.load(tempoNode, flow({}));
+        await helper.load(inLanguage('en-US'), flow({}));
         const planner = helper.getNode('p');
         const settings = collect(helper.getNode('settings'));
         const decisions = collect(helper.getNode('decisions'));
@@ -92,10 +105,44 @@ describe('pi30-tempo node', function () {
         ]);
         assert.equal(settings[settings.length - 1].topic, 'max_ac_charging_current');
         assert.match(settings[settings.length - 1].reason, /charging from 40 % to 79 % at 20 A/);
+        // the machine-readable reason goes with the words
+        assert.equal(charge.reasonCode, 'charge');
+        assert.equal(charge.reasonArgs.current, 20);
+        assert.equal(charge.reasonArgs.colour, 'red');
+        assert.equal(charge.decision.reasonCode, 'charge');
+        assert.equal(charge.decision.reason, charge.reason);
+    });
+
+    it("words its reasons in the runtime's language (French), the code unchanged", async function () {
+        await helper.load(inLanguage('fr'), flow({}));
+        const planner = helper.getNode('p');
+        const decisions = collect(helper.getNode('decisions'));
+        planner.receive({ topic: 'QT', payload: { device_time: '2026-01-14T22:10:00' } });
+        planner.receive({
+            topic: 'sensor.tempo',
+            payload: 'x',
+            data: { new_state: { attributes: { tomorrow_color: 'Rouge' } } },
+        });
+        planner.receive({
+            topic: 'sensor.energy_production_tomorrow',
+            payload: '3.1',
+            unit: 'kWh',
+        });
+        planner.receive({ topic: 'QPIGS', payload: { battery_capacity: 40 } });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const charge = decisions.find((m) => m.payload === 'charge');
+        assert.ok(charge, JSON.stringify(decisions.map((m) => m.reason)));
+        assert.equal(
+            charge.reason,
+            'HC avant un jour rouge : prévision 3,1 kWh < conso attendue 9,0 kWh, besoin 5,9 kWh ; ' +
+                'charge de 40 % à 79 % à 20 A',
+        );
+        assert.equal(charge.reasonCode, 'charge');
+        assert.equal(charge.reasonArgs.forecastKwh, 3.1);
     });
 
     it('waits for inputs after a deploy, then says fail-safe when they never come', async function () {
-        await helper.load(tempoNode, flow({}));
+        await helper.load(inLanguage('en-US'), flow({}));
         const planner = helper.getNode('p');
         const settings = collect(helper.getNode('settings'));
         const decisions = collect(helper.getNode('decisions'));
@@ -157,7 +204,7 @@ describe('pi30-tempo node, optimising strategy', function () {
     }
 
     it('plans hour by hour in euros, applies the first hour and sends the plan on output 3', async function () {
-        await helper.load(tempoNode, optimiseFlow());
+        await helper.load(inLanguage('en-US'), optimiseFlow());
         const planner = helper.getNode('p');
         const settings = collect(helper.getNode('settings'));
         const decisions = collect(helper.getNode('decisions'));
@@ -212,12 +259,20 @@ describe('pi30-tempo node, optimising strategy', function () {
                 plan.attributes.expected_cost_eur < plan.attributes.no_automation_cost_eur,
         );
         assert.ok(
-            plan.payload.every((h) => typeof h.reason === 'string' && Number.isFinite(h.soc)),
+            plan.payload.every(
+                (h) =>
+                    typeof h.reason === 'string' &&
+                    !h.reason.startsWith('pi30-tempo.') &&
+                    h.reasonCode.startsWith('hour') &&
+                    Number.isFinite(h.soc),
+            ),
         );
+        assert.equal(plan.reasonCode, charge.reasonCode);
+        assert.deepEqual(plan.attributes.plan, plan.payload);
     });
 
     it('learns the load per hour from QPIGS into its context, which a restarted planner starts from', async function () {
-        await helper.load(tempoNode, optimiseFlow());
+        await helper.load(inLanguage('en-US'), optimiseFlow());
         let planner = helper.getNode('p');
         planner.receive({ topic: 'QT', payload: { device_time: '2026-01-15T13:59:00' } });
         planner.receive({ topic: 'sensor.rte_tempo_couleur_actuelle', payload: 'Blanc' });

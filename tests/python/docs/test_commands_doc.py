@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
+
+from cli_runner import ROOT, run_python
 
 from pyworker.protocol import get_catalogue
 
-ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "commands_doc.py"
 DOC = ROOT / "docs" / "commands.md"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_python(str(SCRIPT), *args)
 
 
 def test_docs_commands_md_is_in_sync_with_the_catalogue() -> None:

@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import json_line, run_cli, run_many
 from protocol_samples import REFERENCE_FRAMES
 
 from pyworker.protocol import decode, get_catalogue
 from pyworker.protocol.served import served_catalogue
 
-CONSOLE_SCRIPT = Path(sys.executable).with_name("pi30-worker")
 QPIGS_HEX = REFERENCE_FRAMES[6][2].hex(" ")
 
 
-def run(*args: str, script: bool = False) -> subprocess.CompletedProcess[str]:
-    command = [str(CONSOLE_SCRIPT)] if script else [sys.executable, "-m", "pyworker.cli"]
-    return subprocess.run(
-        [*command, *args], capture_output=True, text=True, timeout=60, check=False
-    )
-
-
-def run_many(argvs: list[list[str]]) -> list[subprocess.CompletedProcess[str]]:
-    """Independent invocations side by side (each is still its own process)."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(lambda argv: run(*argv), argvs))
-
-
 def run_json(*args: str) -> tuple[int, Any]:
-    result = run(*args)
+    result = run_cli(*args)
     assert result.stderr == ""
-    return result.returncode, json.loads(result.stdout)
+    return result.returncode, json_line(result)
 
 
 # -- help and the console script ------------------------------------------------------------
@@ -59,13 +42,13 @@ def test_help_on_everything() -> None:
 
 
 def test_console_script_is_installed() -> None:
-    result = run("encode", "QPI", script=True)
+    result = run_cli("encode", "QPI", script=True)
     assert (result.returncode, result.stdout) == (0, "515049beac0d\n")
 
 
 # -- commands -------------------------------------------------------------------------------
 def test_commands_table() -> None:
-    result = run("commands")
+    result = run_cli("commands")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert lines[-1] == "PI30: 23 queries, 29 setters"
@@ -77,7 +60,7 @@ def test_commands_table() -> None:
 
 
 def test_commands_table_max() -> None:
-    result = run("commands", "--protocol", "pi30max")
+    result = run_cli("commands", "--protocol", "pi30max")
     assert result.returncode == 0
     assert result.stdout.splitlines()[-1] == "PI30MAX: 40 queries, 29 setters"
     assert "QED<day> " in result.stdout
@@ -91,7 +74,7 @@ def test_commands_json_is_the_catalogue(protocol: str) -> None:
 
 
 def test_unknown_protocol_is_a_usage_error() -> None:
-    result = run("commands", "--protocol", "PI18")
+    result = run_cli("commands", "--protocol", "PI18")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
 
@@ -115,18 +98,18 @@ def test_encode_prints_lowercase_hex() -> None:
 
 
 def test_encode_setter_values_and_queries_with_arguments() -> None:
-    result = run("encode", "PBCV", "44.0")
+    result = run_cli("encode", "PBCV", "44.0")
     assert result.returncode == 0
     assert bytes.fromhex(result.stdout.strip())[:-3] == b"PBCV44.0"
-    result = run("encode", "QED20260101", "--protocol", "PI30MAX")
+    result = run_cli("encode", "QED20260101", "--protocol", "PI30MAX")
     frame = bytes.fromhex(result.stdout.strip())
     assert frame[:-3] == b"QED20260101" and 0 not in frame[-3:-1]
 
 
 def test_encode_no_adjust_zero() -> None:
-    adjusted = bytes.fromhex(run("encode", "QED20260107", "--protocol", "PI30MAX").stdout)
+    adjusted = bytes.fromhex(run_cli("encode", "QED20260107", "--protocol", "PI30MAX").stdout)
     plain = bytes.fromhex(
-        run("encode", "QED20260107", "--protocol", "PI30MAX", "--no-adjust-zero").stdout
+        run_cli("encode", "QED20260107", "--protocol", "PI30MAX", "--no-adjust-zero").stdout
     )
     assert adjusted[:-3] == plain[:-3] == b"QED20260107"
     if 0 in plain[-3:-1]:
@@ -144,7 +127,7 @@ def test_encode_refusals_name_the_allowed_values() -> None:
 
 # -- decode ---------------------------------------------------------------------------------
 def test_decode_exact_output() -> None:
-    result = run("decode", "QMOD", "--hex", "2842e7c90d")
+    result = run_cli("decode", "QMOD", "--hex", "2842e7c90d")
     assert result.returncode == 0
     assert result.stdout == '{"command": "QMOD", "data": {"device_mode": "Battery"}, "units": {}}\n'
 
@@ -155,7 +138,7 @@ def test_decode_reference_qpigs_pasted_with_spaces() -> None:
     expected = decode("QPIGS", REFERENCE_FRAMES[6][2])
     assert data == {"command": "QPIGS", "data": expected.data, "units": expected.units}
     assert list(data) == ["command", "data", "units"]
-    assert "°C" in run("decode", "QPIGS", "--hex", QPIGS_HEX).stdout  # not \u00b0
+    assert "°C" in run_cli("decode", "QPIGS", "--hex", QPIGS_HEX).stdout  # not \u00b0
 
 
 def test_decode_every_reference_frame() -> None:

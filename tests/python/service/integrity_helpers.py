@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service_helpers import WorkerProcess, free_port
+from service_helpers import SimWorker
 
 from pyworker.protocol import decode, encode_raw
-from pyworker.sim import SimControl
 from pyworker.sim.clock import parse_time
 from pyworker.sim.simulator import SimConfig, Simulator
 
@@ -23,7 +22,7 @@ SIM_START = "2026-06-01T12:00"
 ROTATION = ("QPIGS", "QPIRI", "QMOD", "QID")
 
 
-def paced_sim_options() -> dict[str, object]:
+def paced_sim_options() -> dict[str, Any]:
     return {
         "model": "pi30",
         "pacing": 1,
@@ -57,24 +56,9 @@ def truth(commands: tuple[str, ...] = ROTATION) -> dict[str, str]:
         sim.close()
 
 
-class PacedWorker:
+def paced_worker(tmp: Path, name: str, *extra: str) -> SimWorker:
     """A worker process on a paced, stopped-clock sim:// port with a control endpoint."""
-
-    def __init__(self, tmp: Path, name: str, *extra: str) -> None:
-        self.control_endpoint = f"tcp://127.0.0.1:{free_port()}"
-        options = {**paced_sim_options(), "name": name, "control": self.control_endpoint}
-        url = "sim://?" + "&".join(f"{k}={v}" for k, v in options.items())
-        self.process = WorkerProcess(
-            ["--port", url, "--audit-log", str(tmp / f"{name}-audit.jsonl"), *extra]
-        )
-        self.endpoint = self.process.endpoint
-        self.process.wait_ready(30)
-        self.sim = SimControl(self.control_endpoint)
-        self.sim.reset_counters()
-
-    def close(self) -> int:
-        self.sim.close()
-        return self.process.stop()
+    return SimWorker(tmp, name, *extra, ready_timeout=30, **paced_sim_options())
 
 
 @dataclass

@@ -1,85 +1,18 @@
-"""Helpers for the service tests: real worker processes on the simulator, real DEALER sockets.
+"""Helpers for the service tests: real worker processes on the simulator (started as
+cli_runner starts every CLI process), real DEALER sockets.
 
 (A uniquely named module: test directories have no __init__.py, so ``conftest`` is ambiguous.)"""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import msgpack
 import zmq
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class WorkerProcess:
-    """``pi30-worker serve`` in a child process; its stderr is collected line by line."""
-
-    def __init__(self, args: list[str], endpoint: str | None = None) -> None:
-        self.endpoint = endpoint or f"tcp://127.0.0.1:{free_port()}"
-        bind = [] if "--bind" in args else ["--bind", self.endpoint]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pyworker.cli", "serve", *bind, *args],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
-
-    @property
-    def log(self) -> str:
-        return "\n".join(self.lines)
-
-    def wait_for_log(self, fragment: str, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(fragment in line for line in self.lines):
-                return
-            if self.proc.poll() is not None:
-                self._reader.join(2)
-                raise AssertionError(f"worker exited {self.proc.returncode}:\n{self.log}")
-            time.sleep(0.02)
-        raise AssertionError(f"no {fragment!r} in the worker log:\n{self.log}")
-
-    def wait_ready(self, timeout: float = 20.0) -> None:
-        """Listening, and the device identity read (the port is connected)."""
-        self.wait_for_log("device: ", timeout)
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._reader.join(2)
-        return self.proc.returncode
+from cli_runner import WorkerProcess, free_port
 
 
 class Clients:
@@ -123,17 +56,6 @@ def call(sock: zmq.Socket[Any], timeout: float = 10.0, **message: Any) -> dict[s
     return recv(sock, timeout)
 
 
-def pty_simulator(*options: str) -> subprocess.Popen[str]:
-    """``pi30-worker sim --pty`` in a child process; its first stdout line is the pty path."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "pyworker.cli", "sim", "--pty", *options],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-
-
 def sim_url(name: str, control: str, **options: object) -> str:
     """A sim:// port with pacing and processing latency off, steerable through ``control``."""
     params = {"model": "pi30", "pacing": 0, "latency_ms": 0, "seed": 7, **options}
@@ -145,19 +67,31 @@ class SimWorker:
     """A worker process serving a simulator, the simulator's control client and audit log."""
 
     def __init__(
-        self, tmp: Path, name: str, *extra: str, connect: str | None = None, **sim_options: object
+        self,
+        tmp: Path,
+        name: str,
+        *extra: str,
+        connect: str | None = None,
+        ready_timeout: float = 20.0,
+        **sim_options: object,
     ) -> None:
         from pyworker.sim import SimControl
 
         self.control_endpoint = f"tcp://127.0.0.1:{free_port()}"
         self.audit_path = tmp / f"{name}-audit.jsonl"
         self.port_url = sim_url(name, self.control_endpoint, **sim_options)
-        self.process = WorkerProcess(
-            ["--port", self.port_url, "--audit-log", str(self.audit_path), *extra], connect
+        self.process = WorkerProcess.ready(
+            "--port",
+            self.port_url,
+            "--audit-log",
+            str(self.audit_path),
+            *extra,
+            endpoint=connect,
+            ready_timeout=ready_timeout,
         )
         self.endpoint = self.process.endpoint
-        self.process.wait_ready()
         self.sim = SimControl(self.control_endpoint)
+        self.closed = False
         self.sim.reset_counters()  # forget the identity reads made at connect
 
     def wire_counts(self) -> dict[str, int]:
@@ -194,9 +128,12 @@ class SimWorker:
         self.sim.plug()
         self.sim.reset_counters()
 
-    def close(self) -> int:
-        self.sim.close()
-        return self.process.stop()
+    def close(self, sig: int = signal.SIGTERM) -> int:
+        """Stops the worker with ``sig``; its exit status (again on a second call)."""
+        if not self.closed:
+            self.closed = True
+            self.sim.close()
+        return self.process.stop(sig)
 
 
 def health(sock: zmq.Socket[Any]) -> dict[str, Any]:

@@ -3,16 +3,14 @@ keys is refused at start-up."""
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import zmq
-from service_helpers import ROOT, Clients, SimWorker, WorkerProcess, call, free_port, sim_url
+from cli_runner import WorkerProcess, free_port, run_cli_json, run_many
+from service_helpers import Clients, SimWorker, call, sim_url
 
 from pyworker.service.security import keygen, load_key_pair, load_public_key
 
@@ -29,15 +27,16 @@ def curve_dealer(
     )
 
 
-def test_curve_admits_listed_keys_only(tmp_path: Path) -> None:
+def test_curve_admits_listed_keys_only(
+    tmp_path: Path, sim_worker: Callable[..., SimWorker], clients: Clients
+) -> None:
     server_public_file, server_secret = keygen(tmp_path / "server", "worker")
     allowed_public, allowed_secret = keygen(tmp_path / "nodered", "nodered")
     _, stranger_secret = keygen(tmp_path / "stranger", "stranger")
     (tmp_path / "clients").mkdir()
     shutil.copy(allowed_public, tmp_path / "clients")
     port = free_port()
-    worker = SimWorker(
-        tmp_path,
+    worker = sim_worker(
         "curve",
         "--bind",
         f"tcp://0.0.0.0:{port}",  # a network bind: allowed because of CURVE
@@ -47,70 +46,39 @@ def test_curve_admits_listed_keys_only(tmp_path: Path) -> None:
         str(tmp_path / "clients"),
         connect=f"tcp://127.0.0.1:{port}",
     )
-    clients = Clients()
-    try:
-        server_public = load_public_key(str(server_public_file))
-        allowed = curve_dealer(clients, worker.endpoint, server_public, allowed_secret)
-        reply = call(allowed, id="curve", op="query", command="QMOD")
-        assert reply["ok"] and reply["id"] == "curve"
+    server_public = load_public_key(str(server_public_file))
+    allowed = curve_dealer(clients, worker.endpoint, server_public, allowed_secret)
+    reply = call(allowed, id="curve", op="query", command="QMOD")
+    assert reply["ok"] and reply["id"] == "curve"
 
-        stranger = curve_dealer(clients, worker.endpoint, server_public, stranger_secret)
-        stranger.send(b"\x83\xa1v\x01\xa2id\x01\xa2op\xa6health")
-        plain = clients.dealer(worker.endpoint)
-        plain.send(b"\x83\xa1v\x01\xa2id\x02\xa2op\xa6health")
-        assert not stranger.poll(1000) and not plain.poll(10)  # nothing at all
+    stranger = curve_dealer(clients, worker.endpoint, server_public, stranger_secret)
+    stranger.send(b"\x83\xa1v\x01\xa2id\x01\xa2op\xa6health")
+    plain = clients.dealer(worker.endpoint)
+    plain.send(b"\x83\xa1v\x01\xa2id\x02\xa2op\xa6health")
+    assert not stranger.poll(1000) and not plain.poll(10)  # nothing at all
 
-        cli = [
-            sys.executable,
-            "-m",
-            "pyworker.cli",
-            "request",
-            "--connect",
-            worker.endpoint,
-            "health",
-            "--curve-server-key",
-            str(server_public_file),
-        ]
-        ok = subprocess.run(
-            [*cli, "--curve-secret-key", str(allowed_secret)],
-            cwd=ROOT,
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert ok.returncode == 0, ok.stderr
-        assert json.loads(ok.stdout)["port"]["state"] == "connected"
-        refused = subprocess.run(
-            [*cli, "--curve-secret-key", str(stranger_secret), "--timeout-ms", "300"],
-            cwd=ROOT,
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert refused.returncode == 2
-        error = json.loads(refused.stdout)["error"]
-        assert error["code"] == "NO_REPLY"
-        assert "refused this client's CURVE keys" in error["message"], error  # said, not guessed
-    finally:
-        clients.close()
-        assert worker.close() == 0
+    health = ("request", "--connect", worker.endpoint, "health")
+    server_key = ("--curve-server-key", str(server_public_file))
+    code, reply = run_cli_json(*health, *server_key, "--curve-secret-key", str(allowed_secret))
+    assert code == 0, reply
+    assert reply["port"]["state"] == "connected"
+    code, reply = run_cli_json(
+        *health, *server_key, "--curve-secret-key", str(stranger_secret), "--timeout-ms", "300"
+    )
+    assert code == 2
+    error = reply["error"]
+    assert error["code"] == "NO_REPLY"
+    assert "refused this client's CURVE keys" in error["message"], error  # said, not guessed
 
 
-def test_network_bind_without_keys_is_refused_at_start_up(tmp_path: Path) -> None:
+def test_network_bind_without_keys_is_refused_at_start_up() -> None:
     url = sim_url("refused", f"tcp://127.0.0.1:{free_port()}")
     process = WorkerProcess(["--port", url, "--bind", f"tcp://0.0.0.0:{free_port()}"])
-    assert process.proc.wait(20) == 2
-    process.stop()
+    assert process.wait(20) == 2
     assert "refusing to bind" in process.log and "listening" not in process.log
 
 
-def test_unusable_security_settings_stop_the_start_up(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    from pyworker.cli import main
-
+def test_unusable_security_settings_stop_the_start_up(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     _, secret = keygen(tmp_path / "server", "worker")
     network = f"tcp://0.0.0.0:{free_port()}"
@@ -141,7 +109,7 @@ def test_unusable_security_settings_stop_the_start_up(
         ),
         (["--allow-set", "POP,QPIGS"], "QPIGS is not a PI30 setter"),
     ]
-    for extra, fragment in cases:
-        caplog.clear()
-        assert main(["serve", "--port", "sim://?model=pi30", *extra]) == 2
-        assert fragment in caplog.text
+    results = run_many([["serve", "--port", "sim://?model=pi30", *extra] for extra, _ in cases])
+    for (extra, fragment), done in zip(cases, results, strict=True):
+        assert done.returncode == 2, (extra, done.stderr)
+        assert fragment in done.stderr, extra

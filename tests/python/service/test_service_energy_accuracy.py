@@ -11,8 +11,8 @@ trapezoidal integration, the ENERGY answer).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from service_helpers import Clients, SimWorker, call
@@ -42,24 +42,21 @@ def sim_now(worker: SimWorker) -> datetime:
 
 
 def test_integrated_totals_agree_with_the_simulator_ledger(
-    tmp_path: Path, clients: Clients
+    sim_worker: Callable[..., SimWorker], clients: Clients
 ) -> None:
-    worker = SimWorker(tmp_path, "accuracy", speed=SPEED, start=START)
-    try:
-        sock = clients.dealer(worker.endpoint)
-        energy(sock)  # the first sample: integration starts from the next one
-        first = energy(sock)
-        start = sim_now(worker)
-        deadline = time.monotonic() + STRETCH_S
-        while time.monotonic() < deadline:
-            reply = call(sock, id="q", op="query", command="QPIGS")
-            assert reply["ok"], reply
-            time.sleep(POLL_S)
-        last = energy(sock)
-        end = sim_now(worker)
-        truth = worker.sim.ledger(start.isoformat(), end.isoformat())["energy"]
-    finally:
-        assert worker.close() == 0
+    worker = sim_worker("accuracy", speed=SPEED, start=START)
+    sock = clients.dealer(worker.endpoint)
+    energy(sock)  # the first sample: integration starts from the next one
+    first = energy(sock)
+    start = sim_now(worker)
+    deadline = time.monotonic() + STRETCH_S
+    while time.monotonic() < deadline:
+        reply = call(sock, id="q", op="query", command="QPIGS")
+        assert reply["ok"], reply
+        time.sleep(POLL_S)
+    last = energy(sock)
+    end = sim_now(worker)
+    truth = worker.sim.ledger(start.isoformat(), end.isoformat())["energy"]
     hours = (end - start).total_seconds() / 3600
     assert 1.5 < hours < 2.5, hours  # the stretch really was about two simulated hours
     # Tolerance per flow, in Wh of the unit's day:

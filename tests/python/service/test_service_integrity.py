@@ -8,25 +8,25 @@ simulator's clock is stopped, so each command's true answer is known (integrity_
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import serial
+from cli_runner import PtySimulator, WorkerProcess
 from integrity_helpers import (
     ROTATION,
     SIM_SEED,
     SIM_START,
-    PacedWorker,
     Tally,
+    paced_worker,
     truth,
 )
-from service_helpers import Clients, WorkerProcess, call, health, pty_simulator
+from service_helpers import Clients, SimWorker, call, health
 
 from pyworker.protocol import encode_raw
 
@@ -34,18 +34,20 @@ pytestmark = pytest.mark.campaign
 
 
 @pytest.fixture(scope="module")
-def paced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PacedWorker]:
-    worker = PacedWorker(tmp_path_factory.mktemp("paced"), "paced-integrity", "--queue-size", "256")
+def paced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimWorker]:
+    worker = paced_worker(
+        tmp_path_factory.mktemp("paced"), "paced-integrity", "--queue-size", "256"
+    )
     yield worker
     assert worker.close() == 0, worker.process.log
 
 
-def _injected(worker: PacedWorker) -> dict[str, int]:
+def _injected(worker: SimWorker) -> dict[str, int]:
     injected: dict[str, int] = worker.sim.status()["injected"]
     return injected
 
 
-def test_one_late_answer_then_forty_rotating_queries(paced: PacedWorker, clients: Clients) -> None:
+def test_one_late_answer_then_forty_rotating_queries(paced: SimWorker, clients: Clients) -> None:
     expected = truth()
     tally = Tally(expected)
     sock = clients.dealer(paced.endpoint)
@@ -62,7 +64,7 @@ def test_one_late_answer_then_forty_rotating_queries(paced: PacedWorker, clients
     assert tally.ok >= 38, tally.summary("late once", _injected(paced), counters)
 
 
-def test_late_crc_noise_from_three_clients(paced: PacedWorker, clients: Clients) -> None:
+def test_late_crc_noise_from_three_clients(paced: SimWorker, clients: Clients) -> None:
     commands = (*ROTATION, "QPI", "QGMN")
     expected = truth(commands)
     tally = Tally(expected)
@@ -102,20 +104,18 @@ def test_late_crc_noise_from_three_clients(paced: PacedWorker, clients: Clients)
     assert tally.ok >= 3 * per_client * 0.8, tally.errors
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="the pty front is POSIX only")
-def test_foreign_writer_on_the_same_pty(tmp_path: Path, clients: Clients) -> None:
+def test_foreign_writer_on_the_same_pty(
+    tmp_path: Path,
+    clients: Clients,
+    pty_sim: Callable[..., PtySimulator],
+    start_worker: Callable[..., WorkerProcess],
+) -> None:
     """Another program writes queries on the worker's serial line while it polls."""
     link = tmp_path / "pi30-pty"
-    sim = pty_simulator(
-        "--link", str(link), "--seed", str(SIM_SEED), "--speed", "0", "--start", SIM_START
-    )
-    worker: WorkerProcess | None = None
+    pty_sim("--link", str(link), "--seed", str(SIM_SEED), "--speed", "0", "--start", SIM_START)
+    worker = start_worker("--port", str(link), ready_timeout=30)
     stop = threading.Event()
     try:
-        assert sim.stdout is not None
-        sim.stdout.readline()  # the pty's path: it is ready
-        worker = WorkerProcess(["--port", str(link)])
-        worker.wait_ready(30)
         expected = truth()
         tally = Tally(expected)
         foreign_writes = 0
@@ -144,14 +144,11 @@ def test_foreign_writer_on_the_same_pty(tmp_path: Path, clients: Clients) -> Non
         assert counters["stale_bytes_dropped"] + counters["shape_mismatches"] > 0
     finally:
         stop.set()
-        if worker is not None:
-            assert worker.stop() == 0, worker.log
-        sim.terminate()
-        sim.wait(10)
+    assert worker.stop() == 0, worker.log
 
 
 def test_two_hundred_clients_mixed_with_setters_nobody_starves(
-    paced: PacedWorker, clients: Clients
+    paced: SimWorker, clients: Clients
 ) -> None:
     """200 clients x 20 requests, 5 % setters (written and verified): every reply is its
     request's, every query is answered `ok` and none waits longer than 3 x its timeout budget

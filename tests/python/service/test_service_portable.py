@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from service_helpers import ROOT
+from cli_runner import run_python
 
 # pyserial picks its own back end per platform (serialposix here, serialwin32 on Windows), so
 # it is loaded first; after that, any import of a POSIX-only module by our code fails.
@@ -26,13 +23,6 @@ print("ok")
 
 
 def test_service_imports_without_posix_only_modules() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_python("-c", PROBE)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"

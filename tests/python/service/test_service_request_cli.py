@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from service_helpers import ROOT, SimWorker, free_port
+from cli_runner import free_port, run_cli
+from service_helpers import SimWorker
 
 from pyworker.service.reachability import probe
 
 
 def request(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pyworker.cli", "request", *args],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli("request", *args)
 
 
 def test_nothing_listening_fails_at_once_and_says_what_to_check(tmp_path: Path) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import zmq
+from cli_runner import run_cli_json
 
 from pyworker.service.security import (
     SecurityError,
@@ -73,12 +73,8 @@ def test_bare_z85_keys(tmp_path: Path) -> None:
         load_key_pair(tmp_path / "missing")
 
 
-def test_keygen_cli_prints_the_public_key(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from pyworker.cli import main
-
-    assert main(["keygen", str(tmp_path), "--name", "nodered"]) == 0
-    out = json.loads(capsys.readouterr().out)
+def test_keygen_cli_prints_the_public_key(tmp_path: Path) -> None:
+    code, out = run_cli_json("keygen", str(tmp_path), "--name", "nodered")
+    assert code == 0
     assert out["public_key"] == load_public_key(out["public_key_file"]).decode()
     assert Path(out["secret_key_file"]).name == "nodered.key_secret"

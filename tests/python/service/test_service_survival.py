@@ -7,15 +7,16 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import msgpack
 import pytest
-from service_helpers import ROOT, Clients, SimWorker, call, free_port, health, recv, sim_url
+from cli_runner import ChildProcess, free_port
+from service_helpers import Clients, SimWorker, call, health, recv, sim_url
 
 
 def nested(depth: int) -> Any:
@@ -112,31 +113,18 @@ sys.exit(server.WorkerService(config).run())
 
 @pytest.mark.parametrize("thread", ["port", "server"])
 def test_a_dying_thread_makes_the_process_exit_non_zero(
-    thread: str, tmp_path: Path, clients: Clients
+    thread: str, clients: Clients, child_process: Callable[[Sequence[str]], ChildProcess]
 ) -> None:
     endpoint = f"tcp://127.0.0.1:{free_port()}"
     url = sim_url(f"crash-{thread}", f"tcp://127.0.0.1:{free_port()}")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CRASHING_WORKER, thread, url, endpoint],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = child_process([sys.executable, "-c", CRASHING_WORKER, thread, url, endpoint])
     if thread == "server":
         time.sleep(1.0)  # let it start, then a request meets the bug
         sock = clients.dealer(endpoint)
         sock.send(msgpack.packb({"v": 1, "id": 1, "op": "health"}))
-        started = time.monotonic()
-    else:
-        started = time.monotonic()
-    try:
-        code = proc.wait(15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    _, err = proc.communicate()
-    assert code not in (0, None), err
-    assert "injected bug" in err
+    started = time.monotonic()
+    code = child.wait(15)
+    assert code != 0, child.log
+    assert "injected bug" in child.log
     if thread == "server":
-        assert time.monotonic() - started < 1.5, err  # within a second (+ the poll slack)
+        assert time.monotonic() - started < 1.5, child.log  # within a second (+ the poll slack)

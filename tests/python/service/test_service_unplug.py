@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from service_helpers import Clients, SimWorker, call, health
 
 
-def test_unplug_during_load(tmp_path: Path) -> None:
-    worker = SimWorker(tmp_path, "unplug")
-    clients = Clients()
+def test_unplug_during_load(sim_worker: Callable[..., SimWorker], clients: Clients) -> None:
+    worker = sim_worker("unplug")
     results: list[tuple[float, float, str]] = []  # (sent at, round trip, code or "ok")
     stop = threading.Event()
 
@@ -67,5 +66,3 @@ def test_unplug_during_load(tmp_path: Path) -> None:
     assert final["port"]["state"] == "connected"
     assert final["device"]["protocol_id"] == "PI30"  # identity read again at reconnect
     assert all(code == "ok" for start, _, code in results if start > resumed_at)
-    clients.close()
-    assert worker.close() == 0

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sim_helpers import PtySimulator, Unit
+from cli_runner import PtySimulator
+from sim_helpers import Unit
 
 from pyworker.profile_cli import identify_port
 from pyworker.protocol.profiles import PROFILE_IDS

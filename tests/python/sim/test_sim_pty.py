@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import serial
-from sim_helpers import PtySimulator
+from cli_runner import PtySimulator, run_cli
 
 from pyworker.protocol import decode, encode
 from pyworker.sim import SimControl
@@ -121,11 +121,10 @@ def test_stops_cleanly_and_removes_its_link(
     assert not link.exists() and not link.is_symlink()
 
 
-def test_sim_needs_a_front_and_valid_options(capsys: pytest.CaptureFixture[str]) -> None:
-    from pyworker.cli import main
-
-    assert main(["sim"]) == 2
-    assert "--pty" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["sim", "--pty", "--fault", "smoke"])
-    assert "unknown fault" in capsys.readouterr().err
+def test_sim_needs_a_front_and_valid_options() -> None:
+    no_front = run_cli("sim")
+    assert no_front.returncode == 2
+    assert "--pty" in no_front.stderr
+    unknown = run_cli("sim", "--pty", "--fault", "smoke")
+    assert unknown.returncode == 2  # a usage error: nothing started
+    assert "unknown fault" in unknown.stderr

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import serial
+from factories import cleaned_up
 
 from pyworker.protocol import decode, encode
 from pyworker.sim import forget_simulator, get_simulator, register_url_handler
@@ -16,21 +17,16 @@ from pyworker.sim.simulator import BYTE_TIME
 FAST = "pacing=0&latency_ms=0&seed=1&speed=0&start=2026-01-15T12:00"
 
 
+def open_sim_port(url: str, **kwargs: object) -> serial.SerialBase:
+    options: dict[str, object] = {"baudrate": 2400, "timeout": 2}
+    options.update(kwargs)
+    return serial.serial_for_url(url, **options)
+
+
 @pytest.fixture
 def open_port() -> Iterator[Callable[..., serial.SerialBase]]:
     register_url_handler()
-    opened: list[serial.SerialBase] = []
-
-    def open_(url: str, **kwargs: object) -> serial.SerialBase:
-        options: dict[str, object] = {"baudrate": 2400, "timeout": 2}
-        options.update(kwargs)
-        port = serial.serial_for_url(url, **options)
-        opened.append(port)
-        return port
-
-    yield open_
-    for port in opened:
-        port.close()
+    yield from cleaned_up(open_sim_port, lambda port: port.close())
 
 
 @pytest.fixture

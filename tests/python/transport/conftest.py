@@ -2,50 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from factories import cleaned_up
 from transport_fakes import HidInverter, PtyInverter, TcpInverter
 
 
 @pytest.fixture
 def pty_inverter(tmp_path: Path) -> Iterator[Callable[..., PtyInverter]]:
-    made: list[PtyInverter] = []
-
-    def make(**kwargs: object) -> PtyInverter:
-        inverter = PtyInverter(tmp_path / f"ttyINV{len(made)}", **kwargs)
-        made.append(inverter)
-        return inverter
-
-    yield make
-    for inverter in made:
-        inverter.unplug()
+    names = (tmp_path / f"ttyINV{n}" for n in itertools.count())
+    yield from cleaned_up(lambda **kwargs: PtyInverter(next(names), **kwargs), PtyInverter.unplug)
 
 
 @pytest.fixture
 def tcp_inverter() -> Iterator[Callable[..., TcpInverter]]:
-    made: list[TcpInverter] = []
-
-    def make(**kwargs: object) -> TcpInverter:
-        inverter = TcpInverter(**kwargs)
-        made.append(inverter)
-        return inverter
-
-    yield make
-    for inverter in made:
-        inverter.shutdown()
+    yield from cleaned_up(TcpInverter, TcpInverter.shutdown)
 
 
 @pytest.fixture
 def hid_inverter() -> Iterator[Callable[..., HidInverter]]:
-    made: list[HidInverter] = []
-
-    def make(**kwargs: object) -> HidInverter:
-        inverter = HidInverter(**kwargs)
-        made.append(inverter)
-        return inverter
-
-    yield make
-    for inverter in made:
-        inverter.unplug()  # the host end belongs to the transport under test
+    # at teardown only the far end: the host end belongs to the transport under test
+    yield from cleaned_up(HidInverter, HidInverter.unplug)

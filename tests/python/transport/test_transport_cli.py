@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_cli, run_cli_json, run_python
 from transport_fakes import PtyInverter
 
 from pyworker.protocol import build_response, encode
 
 MakePty = Callable[..., PtyInverter]
-SCRIPT = Path(sys.executable).with_name("pi30-worker")
-CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "pyworker.cli"]
 
 
-def run_query(*args: str) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(
-        [*CLI, "query", *args], capture_output=True, text=True, timeout=30, check=False
-    )
-    lines = done.stdout.strip().splitlines()
-    assert len(lines) == 1, (done.stdout, done.stderr)
-    return done.returncode, json.loads(lines[0])
+def run_query(*args: str) -> tuple[int, Any]:
+    return run_cli_json("query", *args, timeout=30)
 
 
 def test_query_prints_the_decoded_answer_like_decode(pty_inverter: MakePty) -> None:
@@ -38,12 +29,8 @@ def test_query_prints_the_decoded_answer_like_decode(pty_inverter: MakePty) -> N
     assert out["data"]["ac_output_active_power"] == 119
     assert out["data"]["is_load_on"] is True
     assert out["units"]["ac_output_active_power"] == "W"
-    decoded = subprocess.run(
-        [*CLI, "decode", "QPIGS", "--hex", inverter.answers["QPIGS"].hex()],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    decoded = run_cli("decode", "QPIGS", "--hex", inverter.answers["QPIGS"].hex())
+    assert decoded.returncode == 0, decoded.stderr
     assert json.loads(decoded.stdout) == out
 
 
@@ -133,10 +120,7 @@ def test_transport_and_query_modules_import_without_posix_only_modules() -> None
         "args = build_parser().parse_args(['query', 'QPIGS', '--port', 'COM3'])\n"
         "print(args.func.__module__, args.port)\n"
     )
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
-    )
+    done = run_python("-c", script, env={"PYTHONDONTWRITEBYTECODE": "1"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["pyworker.transport.cli", "COM3"]
 

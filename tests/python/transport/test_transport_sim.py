@@ -3,88 +3,37 @@ by a separate process) and the ``sim://`` pyserial URL, including its faults and
 
 from __future__ import annotations
 
-import json
-import select
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import PtySimulator, run_cli_json
 
 from pyworker.errors import PortUnavailableError
 from pyworker.protocol import decode, encode
 from pyworker.sim import get_simulator
 from pyworker.transport import ReconnectingPort, SerialTransport, Timing, open_transport
 
-SCRIPT = Path(sys.executable).with_name("pi30-worker")
-CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "pyworker.cli"]
 QPIGS_FLOOR = (8 + 110) * 10 / 2400  # 492 ms: request and a 110-byte answer at 2400 baud
 
 
-class SimPty:
-    """A `pi30-worker sim --pty` process; the device paths it announces, line by line."""
-
-    def __init__(self, link: Path, *options: str) -> None:
-        self.link = link
-        self.process = subprocess.Popen(
-            [*CLI, "sim", "--pty", "--link", str(link), *options],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.paths = [self.next_path()]
-
-    def next_path(self, timeout: float = 10.0) -> str:
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        assert ready, "the simulator announced no pty path"
-        path = self.process.stdout.readline().strip()
-        assert path.startswith("/dev/"), path
-        return path
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-@pytest.fixture
-def sim_pty(tmp_path: Path) -> Iterator[Callable[..., SimPty]]:
-    made: list[SimPty] = []
-
-    def make(*options: str) -> SimPty:
-        sim = SimPty(tmp_path / f"ttySIM{len(made)}", *options)
-        made.append(sim)
-        return sim
-
-    yield make
-    for sim in made:
-        sim.stop()
-
-
-def run_query(*args: str) -> tuple[int, dict[str, Any]]:
-    done = subprocess.run(
-        [*CLI, "query", *args], capture_output=True, text=True, timeout=30, check=False
-    )
-    lines = done.stdout.strip().splitlines()
-    assert len(lines) == 1, (done.stdout, done.stderr)
-    return done.returncode, json.loads(lines[0])
+def run_query(*args: str) -> tuple[int, Any]:
+    return run_cli_json("query", *args, timeout=30)
 
 
 def unique_name() -> str:
     return f"transport-{uuid.uuid4().hex[:8]}"
 
 
-def test_paced_sim_pty_qpigs_takes_its_wire_time(sim_pty: Callable[..., SimPty]) -> None:
-    sim = sim_pty("--latency-ms", "0", "--seed", "1")
-    with open_transport(str(sim.link)) as transport:
+def test_paced_sim_pty_qpigs_takes_its_wire_time(
+    pty_sim: Callable[..., PtySimulator], tmp_path: Path
+) -> None:
+    link = tmp_path / "ttySIM"
+    pty_sim("--link", str(link), "--latency-ms", "0", "--seed", "1")
+    with open_transport(str(link)) as transport:
         assert isinstance(transport, SerialTransport)
         times = []
         for _ in range(3):
@@ -98,12 +47,15 @@ def test_paced_sim_pty_qpigs_takes_its_wire_time(sim_pty: Callable[..., SimPty])
 
 
 def test_sim_pty_unplug_is_port_unavailable_then_the_port_comes_back(
-    sim_pty: Callable[..., SimPty],
+    pty_sim: Callable[..., PtySimulator], tmp_path: Path
 ) -> None:
-    sim = sim_pty("--no-pacing", "--latency-ms", "0", "--fault", "unplug:once:1")
+    link = tmp_path / "ttySIM"
+    sim = pty_sim(
+        "--link", str(link), "--no-pacing", "--latency-ms", "0", "--fault", "unplug:once:1"
+    )
     states: list[str] = []
     port = ReconnectingPort(
-        str(sim.link),
+        str(link),
         backoff_initial=0.2,
         backoff_max=0.4,
         on_state_change=lambda state, _error: states.append(state),
@@ -116,7 +68,9 @@ def test_sim_pty_unplug_is_port_unavailable_then_the_port_comes_back(
     assert port.state == "reconnecting"
     with pytest.raises(PortUnavailableError):  # down: fails at once
         port.transact(encode("QMOD"), expected_bytes=5)
-    sim.next_path()  # the unit comes back as a new pty (its number may be reused), the link follows
+    assert sim.next_line().startswith(
+        "/dev/"
+    )  # the unit comes back as a new pty (its number may be reused), the link follows
     deadline = time.monotonic() + 5
     while not port.reconnect_if_due() and time.monotonic() < deadline:
         time.sleep(port.retry_in or 0.01)
