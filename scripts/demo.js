@@ -11,13 +11,13 @@
  * One demo per directory: a lock file (DIR/demo.lock) holds the pids (with their start times,
  * so a reused pid is never taken for ours). A second start while one runs is refused; the
  * leftovers of a demo that was killed without cleaning up are stopped first.
- * The process plumbing is the full-stack test harness's (tests/e2e/harness.js).
+ * The process plumbing is the one the tests use too (scripts/lib/stack.js).
  */
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
-const h = require('../tests/e2e/harness');
+const h = require('./lib/stack');
 
 const NODE_RED = 'node-red@~4.1.15';
 const DASHBOARD = '@flowfuse/node-red-dashboard@^1.31.0';

@@ -230,8 +230,10 @@ class WorkerClient extends EventEmitter {
             const timer = setTimeout(
                 () => {
                     this.pending.delete(id);
+                    // not TIMEOUT: that is the worker's word for a silent inverter; here the
+                    // worker itself said nothing, so a setter may or may not have been written
                     reject(
-                        new Pi30Error('TIMEOUT', `no reply from the worker within ${timeout} ms`),
+                        new Pi30Error('NO_REPLY', `no reply from the worker within ${timeout} ms`),
                     );
                 },
                 timeout + (op === 'set' ? this.options.setGraceMs : this.options.graceMs),

@@ -2,7 +2,7 @@
 /**
  * Errors as data with codes. The worker's codes (CRC, NAK, TIMEOUT, PORT_UNAVAILABLE,
  * INVALID_VALUE, ...) pass through unchanged; the client adds its own for what happens
- * before a request reaches the worker.
+ * between it and the worker.
  *
  * The message starts with the code so that it stays visible in `msg.error.message` on every
  * Node-RED version; Node-RED 4 also copies `code` to `msg.error.code` for Catch nodes.
@@ -11,7 +11,9 @@
 /** Codes raised on the Node-RED side (the worker never sends these). */
 const CLIENT_CODES = Object.freeze({
     WORKER_UNREACHABLE: 'WORKER_UNREACHABLE', // no connection to the worker (or it dropped)
-    TIMEOUT: 'TIMEOUT', // connected, but no reply within the request timeout
+    // connected, but the worker did not reply in time: a setter may or may not have been
+    // written (the worker's own TIMEOUT means the inverter was silent)
+    NO_REPLY: 'NO_REPLY',
     CLOSED: 'CLOSED', // the config node was closed (redeploy) while the request was pending
     INVALID_REQUEST: 'INVALID_REQUEST', // the message did not say what to do
     NO_INVERTER: 'NO_INVERTER', // the node has no pi30-inverter configured

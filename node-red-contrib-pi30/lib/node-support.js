@@ -1,8 +1,9 @@
 'use strict';
 /**
- * What pi30-query, pi30-set and pi30-health share: the status shown on a node (the link state
- * of its pi30-inverter first, then the node's own last result), the "report a failing poll
- * once per streak" rule, and small message helpers.
+ * What the nodes that talk to the worker share: the binding to their pi30-inverter (status
+ * from its link state, then the node's own last result; unsubscribed on close), the input
+ * handler around one request, the aligned poller with its "report a failing poll once per
+ * streak" rule, and small message helpers.
  */
 
 const { Pi30Error } = require('./errors');
@@ -138,6 +139,136 @@ function requireInverter(RED, node, config) {
     return null;
 }
 
+/**
+ * A node bound to its pi30-inverter: `view` shows the link state, then the node's own results;
+ * `closing` turns true when the flow stops (redeploy), when nothing may be sent any more.
+ * Returns null when the node has no inverter (every input then fails, see requireInverter).
+ */
+function bindInverter(RED, node, config) {
+    const inverter = requireInverter(RED, node, config);
+    if (!inverter) return null;
+    const linkListeners = [];
+    const closeListeners = [];
+    const binding = {
+        inverter,
+        view: new StatusView(RED, node),
+        closing: false,
+        /** fn(link) now with the current link state, then on every change */
+        onLink(fn) {
+            linkListeners.push(fn);
+            fn(binding.view.link);
+        },
+        /** fn() when the flow stops, before the node lets go of its inverter */
+        onClose(fn) {
+            closeListeners.push(fn);
+        },
+    };
+    inverter.subscribe(node, (link) => {
+        binding.view.setLink(link);
+        for (const fn of linkListeners) fn(link);
+    });
+    node.on('close', (removed, done) => {
+        binding.closing = true;
+        for (const fn of closeListeners) fn();
+        inverter.unsubscribe(node);
+        done();
+    });
+    return binding;
+}
+
+/**
+ * on('input') around one piece of work: `work(msg, send)` returns (or resolves to) what to send
+ * - the input message itself, so its properties travel on - or null when it sent already.
+ * A failure shows in the status and goes to done(err) for Catch nodes; nothing is sent or
+ * reported once the node is closing or when a redeploy cut the request (CLOSED).
+ */
+function handleInput(node, binding, work) {
+    node.on('input', (msg, send, done) => {
+        Promise.resolve()
+            .then(() => work(msg, send))
+            .then(
+                (out) => {
+                    if (!binding.closing && out !== null && out !== undefined) send(out);
+                    done();
+                },
+                (err) => {
+                    if (binding.closing || isShutdown(err)) return done();
+                    binding.view.failed(err);
+                    done(err);
+                },
+            );
+    });
+}
+
+/**
+ * Poll every `seconds`: once right after deploy, then on multiples of the period on the clock,
+ * so every node polling the same command at the same period asks at the same instant and the
+ * worker answers them all with one wire transaction (it coalesces identical queries).
+ * `poll()` polls now (out of schedule). A poll still running when the next is due is skipped,
+ * never stacked (`counts.skipped`). The first failure of a kind goes to Catch nodes (and the
+ * log); repeats while it lasts only show in the status; `onRecovered(count)` when one works.
+ * @param {object} o
+ * @param {number} o.seconds period; 0: no schedule, only poll()
+ * @param {(msg: object) => Promise<object>} o.run one poll: what to send
+ * @param {{sent: number, skipped: number}} [o.counts] where to count polls
+ * @param {(failures: number) => void} [o.onRecovered]
+ */
+function startPolling(RED, node, binding, o) {
+    const counts = o.counts || { sent: 0, skipped: 0 };
+    const streak = new FailureStreak();
+    let running = false;
+    let timer = null;
+
+    function poll() {
+        if (binding.closing) return;
+        if (running) {
+            counts.skipped += 1;
+            return;
+        }
+        running = true;
+        counts.sent += 1;
+        const msg = { _msgid: RED.util.generateId() };
+        Promise.resolve()
+            .then(() => o.run(msg))
+            .then(
+                (out) => {
+                    if (binding.closing) return;
+                    const had = streak.succeeded();
+                    if (had > 0 && o.onRecovered) o.onRecovered(had);
+                    node.send(out);
+                },
+                (err) => {
+                    if (binding.closing || isShutdown(err)) return;
+                    binding.view.failed(err);
+                    if (streak.failed(err.code)) node.error(err, msg);
+                },
+            )
+            .finally(() => {
+                running = false;
+            });
+    }
+
+    if (o.seconds > 0) {
+        const period = o.seconds * 1000;
+        const next = (first) => {
+            let delay = period - (Date.now() % period);
+            // not right on top of the reading made at deploy
+            if (first && delay < period / 2) delay += period;
+            timer = setTimeout(() => {
+                poll();
+                if (!binding.closing) next(false);
+            }, delay);
+        };
+        next(true);
+        setImmediate(poll);
+    }
+    binding.onClose(() => {
+        if (timer) clearTimeout(timer);
+        timer = null;
+    });
+    return { poll, counts };
+}
+
 /** The flow is being stopped (redeploy): the request's fate no longer matters to anyone. */
 function isShutdown(err) {
     return Boolean(err && err.code === 'CLOSED');
@@ -149,6 +280,9 @@ function sourceOf(node) {
 }
 
 module.exports = {
+    bindInverter,
+    handleInput,
+    startPolling,
     StatusView,
     FailureStreak,
     linkStatus,

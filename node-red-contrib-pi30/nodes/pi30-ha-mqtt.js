@@ -8,7 +8,7 @@
  */
 
 const { Pi30Error } = require('../lib/errors');
-const { StatusView, requireInverter, text } = require('../lib/node-support');
+const { bindInverter, handleInput, text } = require('../lib/node-support');
 const ha = require('../lib/ha-discovery');
 
 const PUBLISHED_KEY = 'pi30HaPublished'; // context: config topics published, for removals
@@ -27,11 +27,11 @@ module.exports = function (RED) {
         const wanted = ha.commandFilter(config.commands);
         const skip = ha.fieldFilter(config.exclude);
 
-        const inverter = requireInverter(RED, node, config);
-        if (!inverter) return;
+        const binding = bindInverter(RED, node, config);
+        if (!binding) return;
+        const { inverter, view } = binding;
         options.protocol = inverter.protocol;
 
-        const view = new StatusView(RED, node);
         let topics = null; // known once the device identity is
         let device = null;
         let online = null;
@@ -273,36 +273,24 @@ module.exports = function (RED) {
 
         // one message at a time: an answer may wait for the worker (its keys, its values)
         let queue = Promise.resolve();
-        node.on('input', (msg, send, done) => {
-            queue = queue
-                .then(() => handle(msg, send))
-                .then(
-                    () => {
-                        status();
-                        done();
-                    },
-                    (err) => {
-                        view.failed(err);
-                        done(err);
-                    },
-                );
+        handleInput(node, binding, (msg, send) => {
+            const turn = queue.then(() => handle(msg, send));
+            queue = turn.catch(() => {}); // its failure is this message's, not the next one's
+            return turn.then(() => {
+                status();
+                return null; // handle() sent what there was to send
+            });
         });
 
         // The worker's link as seen by the inverter config node: availability follows it at
         // once, without waiting for the next pi30-health message.
-        inverter.subscribe(node, (link) => {
-            view.setLink(link);
+        binding.onLink((link) => {
             if (!topics) return;
             const up = link.state === 'connected';
             if (online !== null && online !== up) {
                 setOnline(node.send.bind(node), up);
                 status();
             }
-        });
-
-        node.on('close', (removed, done) => {
-            inverter.unsubscribe(node);
-            done();
         });
     }
 

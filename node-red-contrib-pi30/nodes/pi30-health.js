@@ -6,7 +6,7 @@
  * "object" output: msg.payload = the worker's health map; failures go to Catch nodes.
  */
 
-const { StatusView, FailureStreak, requireInverter, isShutdown } = require('../lib/node-support');
+const { bindInverter, handleInput, startPolling, isShutdown } = require('../lib/node-support');
 
 module.exports = function (RED) {
     function Pi30HealthNode(config) {
@@ -15,15 +15,9 @@ module.exports = function (RED) {
         node.interval = Number(config.interval) > 0 ? Number(config.interval) : 0; // seconds
         node.output = config.output === 'object' ? 'object' : 'link';
 
-        const inverter = requireInverter(RED, node, config);
-        if (!inverter) return;
-
-        const view = new StatusView(RED, node);
-        const streak = new FailureStreak();
-        let closing = false;
-        let running = false;
-        let timer = null;
-        let lastLinkState = null;
+        const binding = bindInverter(RED, node, config);
+        if (!binding) return;
+        const { inverter, view } = binding;
 
         function health(msg) {
             return inverter.request('health').then(
@@ -46,9 +40,8 @@ module.exports = function (RED) {
                     return msg;
                 },
                 (err) => {
-                    if (isShutdown(err)) throw err;
+                    if (isShutdown(err) || node.output === 'object') throw err;
                     view.failed(err);
-                    if (node.output === 'object') throw err;
                     // link mode: "down" is the answer, not an error
                     msg.payload = false;
                     msg.topic = 'link';
@@ -58,55 +51,16 @@ module.exports = function (RED) {
             );
         }
 
-        node.on('input', (msg, send, done) => {
-            health(msg)
-                .then((out) => {
-                    if (closing) return done();
-                    send(out);
-                    done();
-                })
-                .catch((err) => (closing || isShutdown(err) ? done() : done(err)));
-        });
+        handleInput(node, binding, health);
+        const poller = startPolling(RED, node, binding, { seconds: node.interval, run: health });
 
-        function tick() {
-            if (running || closing) return;
-            running = true;
-            const msg = { _msgid: RED.util.generateId() };
-            health(msg)
-                .then((out) => {
-                    if (closing) return;
-                    streak.succeeded();
-                    node.send(out);
-                })
-                .catch((err) => {
-                    if (!closing && !isShutdown(err) && streak.failed(err.code))
-                        node.error(err, msg);
-                })
-                .finally(() => {
-                    running = false;
-                });
-        }
-
-        inverter.subscribe(node, (link) => {
-            view.setLink(link);
+        let lastLinkState = null;
+        binding.onLink((link) => {
             // In link mode a change of the link is news: say it now, not at the next tick.
             if (node.output === 'link' && lastLinkState !== null && lastLinkState !== link.state) {
-                setImmediate(tick);
+                setImmediate(poller.poll);
             }
             lastLinkState = link.state;
-        });
-
-        if (node.interval > 0) {
-            timer = setInterval(tick, node.interval * 1000);
-            setImmediate(tick);
-        }
-
-        node.on('close', (removed, done) => {
-            closing = true;
-            if (timer) clearInterval(timer);
-            timer = null;
-            inverter.unsubscribe(node);
-            done();
         });
     }
 

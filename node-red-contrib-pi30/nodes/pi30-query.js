@@ -7,13 +7,7 @@
 
 const { Pi30Error } = require('../lib/errors');
 const { objectMessage, splitMessages } = require('../lib/messages');
-const {
-    StatusView,
-    FailureStreak,
-    requireInverter,
-    text,
-    isShutdown,
-} = require('../lib/node-support');
+const { bindInverter, handleInput, startPolling, text } = require('../lib/node-support');
 
 const MAX_AGE_LIMIT_MS = 600000;
 
@@ -29,16 +23,9 @@ module.exports = function (RED) {
             Number(config.maxAge) > 0 ? Math.min(Number(config.maxAge), MAX_AGE_LIMIT_MS) : 0;
         node.polls = { sent: 0, skipped: 0 };
 
-        const inverter = requireInverter(RED, node, config);
-        if (!inverter) return;
-
-        const view = new StatusView(RED, node);
-        const streak = new FailureStreak();
-        let closing = false;
-        let polling = false;
-        let timer = null;
-
-        inverter.subscribe(node, (link) => view.setLink(link));
+        const binding = bindInverter(RED, node, config);
+        if (!binding) return;
+        const { inverter, view } = binding;
 
         async function query(msg, priority) {
             const command =
@@ -54,7 +41,7 @@ module.exports = function (RED) {
             if (priority) fields.priority = priority;
             const reply = await inverter.request('query', fields);
             const result = reply.command || command;
-            view.ok(result + (reply.cached ? ' (cache)' : ''));
+            view.ok(result + (reply.cached ? ` (${RED._('pi30-query.status.cached')})` : ''));
             if (node.output === 'split') {
                 const resolved = await inverter.resolve(result);
                 const keys = (resolved && resolved.entry.keys) || {};
@@ -63,81 +50,23 @@ module.exports = function (RED) {
             return objectMessage(msg, reply, command);
         }
 
-        node.on('input', (msg, send, done) => {
-            query(msg)
-                .then((out) => {
-                    if (closing) return done();
-                    send(out);
-                    done();
-                })
-                .catch((err) => {
-                    if (closing || isShutdown(err)) return done();
-                    view.failed(err);
-                    done(err);
-                });
-        });
-
-        function poll() {
-            if (polling) {
-                // the previous poll is still running: skip, never stack
-                node.polls.skipped += 1;
-                return;
-            }
-            polling = true;
-            node.polls.sent += 1;
-            const msg = { _msgid: RED.util.generateId() };
-            query(msg, 'poll')
-                .then((out) => {
-                    if (closing) return;
-                    const had = streak.succeeded();
-                    if (had > 0) node.log(RED._('pi30-query.log.recovered', { count: had }));
-                    node.send(out);
-                })
-                .catch((err) => {
-                    if (closing || isShutdown(err)) return;
-                    view.failed(err);
-                    msg.topic = node.command;
-                    // the first failure of a kind goes to Catch nodes (and the log); repeats
-                    // while it lasts only show in the status
-                    if (streak.failed(err.code)) node.error(err, msg);
-                })
-                .finally(() => {
-                    polling = false;
-                });
-        }
+        handleInput(node, binding, (msg) => query(msg));
 
         if (node.interval > 0) {
             if (!node.command) {
                 node.warn(RED._('pi30-query.errors.interval-needs-command'));
             } else {
-                // Polls fall on multiples of the interval on the clock, so every node polling
-                // the same command at the same period asks at the same instant and the worker
-                // answers them all with one wire transaction (it coalesces identical queries).
-                const period = node.interval * 1000;
-                const next = (first) => {
-                    let delay = period - (Date.now() % period);
-                    // not right on top of the reading made at deploy
-                    if (first && delay < period / 2) delay += period;
-                    timer = setTimeout(() => {
-                        poll();
-                        if (!closing) next(false);
-                    }, delay);
-                };
-                next(true);
-                // a first reading right after deploy instead of one interval later
-                setImmediate(() => {
-                    if (!closing) poll();
+                startPolling(RED, node, binding, {
+                    seconds: node.interval,
+                    counts: node.polls,
+                    run: (msg) => {
+                        msg.topic = node.command; // what a failure reports to Catch nodes
+                        return query(msg, 'poll');
+                    },
+                    onRecovered: (count) => node.log(RED._('pi30-query.log.recovered', { count })),
                 });
             }
         }
-
-        node.on('close', (removed, done) => {
-            closing = true;
-            if (timer) clearTimeout(timer);
-            timer = null;
-            inverter.unsubscribe(node);
-            done();
-        });
     }
 
     RED.nodes.registerType('pi30-query', Pi30QueryNode);

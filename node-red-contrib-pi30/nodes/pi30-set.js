@@ -7,7 +7,7 @@
 
 const { Pi30Error } = require('../lib/errors');
 const { setPayload } = require('../lib/messages');
-const { StatusView, requireInverter, text, sourceOf, isShutdown } = require('../lib/node-support');
+const { bindInverter, handleInput, text, sourceOf } = require('../lib/node-support');
 
 const FLAG_SETTERS = new Set(['PE', 'PD']);
 
@@ -35,12 +35,9 @@ module.exports = function (RED) {
         node.onlyIfChanged = flag(config.onlyIfChanged, true);
         node.verify = flag(config.verify, true);
 
-        const inverter = requireInverter(RED, node, config);
-        if (!inverter) return;
-
-        const view = new StatusView(RED, node);
-        let closing = false;
-        inverter.subscribe(node, (link) => view.setLink(link));
+        const binding = bindInverter(RED, node, config);
+        if (!binding) return;
+        const { inverter, view } = binding;
 
         async function set(msg) {
             let command = node.command || text(msg.command).toUpperCase();
@@ -72,25 +69,9 @@ module.exports = function (RED) {
             return payload;
         }
 
-        node.on('input', (msg, send, done) => {
-            set(msg)
-                .then((payload) => {
-                    if (closing) return done();
-                    msg.payload = payload;
-                    send(msg);
-                    done();
-                })
-                .catch((err) => {
-                    if (closing || isShutdown(err)) return done();
-                    view.failed(err);
-                    done(err);
-                });
-        });
-
-        node.on('close', (removed, done) => {
-            closing = true;
-            inverter.unsubscribe(node);
-            done();
+        handleInput(node, binding, async (msg) => {
+            msg.payload = await set(msg);
+            return msg;
         });
     }
 

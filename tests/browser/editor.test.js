@@ -7,7 +7,7 @@
  * with node-red-contrib-pi30 installed from its packed tarball.
  */
 const assert = require('node:assert/strict');
-const h = require('../e2e/harness');
+const h = require('../../scripts/lib/stack');
 const { launchBrowser, openPage, screenshot, startDemo, closeAll } = require('./support');
 
 /**

@@ -10,7 +10,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const h = require('../e2e/harness');
+const h = require('../../scripts/lib/stack');
 const {
     dashboardText,
     launchBrowser,

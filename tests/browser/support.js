@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
 const { chromium } = require('playwright-core');
-const h = require('../e2e/harness');
+const h = require('../../scripts/lib/stack');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOTS = path.join(h.ARTIFACTS, 'screenshots');
@@ -71,15 +71,6 @@ function processesWith(...parts) {
         if (parts.every((p) => cmdline.includes(p))) found.push(Number(pid));
     }
     return found;
-}
-
-function alive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
 }
 
 /**
@@ -191,7 +182,7 @@ module.exports = {
     openPage,
     screenshot,
     processesWith,
-    alive,
+    alive: h.pidAlive,
     startDemo,
     closeAll,
     SCREENSHOTS,

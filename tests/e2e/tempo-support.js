@@ -2,7 +2,7 @@
 // Shared by the Tempo full-stack tests: step the simulator's clock tick by tick, feeding the
 // flow's /tick endpoint with Home Assistant's states, and record what reached the inverter.
 const path = require('node:path');
-const h = require('./harness');
+const h = require('../../scripts/lib/stack');
 
 /**
  * The stack of a Tempo test: the PI30MAX simulator on a pty (unpaced, its clock stepped by the

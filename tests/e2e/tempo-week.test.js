@@ -9,7 +9,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const h = require('./harness');
+const h = require('../../scripts/lib/stack');
 const { stepDays, startTempoStack } = require('./tempo-support');
 
 const STEP_MIN = 20; // simulated minutes per tick

@@ -9,7 +9,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const h = require('../e2e/harness');
+const h = require('../../scripts/lib/stack');
 const { HomeAssistant, startMosquitto, missing, HA_DIR } = require('./home-assistant');
 
 const EXAMPLES = path.join(h.PACKAGE_DIR, 'examples');

@@ -8,7 +8,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const WebSocket = require('ws');
-const { ROOT, ARTIFACTS, freePort, spawnLogged, stopChild, waitFor } = require('../e2e/harness');
+const {
+    ROOT,
+    ARTIFACTS,
+    freePort,
+    spawnLogged,
+    stopChild,
+    waitFor,
+} = require('../../scripts/lib/stack');
 
 const HA_VENV = process.env.PI30_HA_VENV || path.join(ROOT, '.venv-ha');
 const COMPANION = path.resolve(

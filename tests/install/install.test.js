@@ -12,7 +12,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const h = require('../e2e/harness');
+const h = require('../../scripts/lib/stack');
 
 const DIST = path.join(h.ROOT, 'dist');
 const SYSTEM_PYTHON = process.env.SYSTEM_PYTHON || '/usr/bin/python3';

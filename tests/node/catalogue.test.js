@@ -5,8 +5,8 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { execFileSync } = require('node:child_process');
-const { helper, load, inverterConfig } = require('./support/red');
-const { WorkerProcess, simUrl, waitFor, WORKER } = require('./support/worker');
+const { helper, load, inverterConfig, withWorker } = require('./support/red');
+const { WorkerProcess, simUrl, waitFor, WORKER_BIN } = require('../../scripts/lib/stack');
 const {
     CatalogueIndex,
     SNAPSHOT_PATH,
@@ -21,7 +21,7 @@ describe('catalogue snapshot', function () {
         assert.deepEqual(Object.keys(snapshot.protocols).sort(), [...PROTOCOLS].sort());
         for (const protocol of PROTOCOLS) {
             const live = JSON.parse(
-                execFileSync(WORKER, ['commands', '--json', '--protocol', protocol], {
+                execFileSync(WORKER_BIN, ['commands', '--json', '--protocol', protocol], {
                     encoding: 'utf8',
                 }),
             );
@@ -38,7 +38,7 @@ describe('catalogue snapshot', function () {
             buildSnapshot,
             render,
         } = require('../../node-red-contrib-pi30/scripts/generate-catalogue');
-        assert.equal(render(buildSnapshot(WORKER)), fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
+        assert.equal(render(buildSnapshot(WORKER_BIN)), fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
     });
 
     it('the worker resolves texts with arguments; its served keys are every key a reading has', async () => {
@@ -103,17 +103,7 @@ function setterValues(query, status = 200) {
 
 describe('editor endpoints', function () {
     this.timeout(20000);
-    let worker;
-
-    before(async () => {
-        worker = await new WorkerProcess({ port: simUrl('pi30max'), protocol: 'PI30MAX' }).start();
-        await helper.startServer();
-    });
-    after(async () => {
-        await helper.stopServer();
-        if (worker) await worker.stop();
-    });
-    afterEach(() => helper.unload());
+    const worker = withWorker({ port: simUrl('pi30max'), protocol: 'PI30MAX' });
 
     it("GET /pi30/catalogue: the live worker's catalogue, else the snapshot", async () => {
         await load([inverterConfig(worker.endpoint, { protocol: 'PI30' })]);
@@ -204,18 +194,8 @@ describe('editor endpoints', function () {
 
 describe('device profiles in the editor', function () {
     this.timeout(30000);
-    let worker;
-
-    before(async () => {
-        // a VM II unit: the worker identifies it (--protocol auto); its codes differ
-        worker = await new WorkerProcess({ port: simUrl('vmii'), protocol: 'auto' }).start();
-        await helper.startServer();
-    });
-    after(async () => {
-        await helper.stopServer();
-        if (worker) await worker.stop();
-    });
-    afterEach(() => helper.unload());
+    // a VM II unit: the worker identifies it (--protocol auto); its codes differ
+    const worker = withWorker({ port: simUrl('vmii'), protocol: 'auto' });
 
     it('Check connection shows the profile and why; the dropdowns offer the unit’s own codes', async () => {
         await load([inverterConfig(worker.endpoint, { protocol: 'auto' })]);
@@ -230,7 +210,7 @@ describe('device profiles in the editor', function () {
                     .expect(200);
                 return r.body.health && r.body.health.profile === 'vmii';
             },
-            { what: 'the worker to identify the unit', interval: 200 },
+            { what: 'the worker to identify the unit', intervalMs: 200 },
         );
         // the health reply carried the profile: the node fetched the unit's own catalogue
         await waitFor(() => inv.liveCatalogue && inv.liveCatalogue.profile === 'vmii', {

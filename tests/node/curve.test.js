@@ -7,11 +7,11 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, WORKER } = require('./support/worker');
+const { WorkerProcess, simUrl, WORKER_BIN } = require('../../scripts/lib/stack');
 
 /** `pi30-worker keygen` a pair; returns the Z85 keys read back from its certificate files. */
 function keygen(dir, name) {
-    execFileSync(WORKER, ['keygen', dir, '--name', name], { encoding: 'utf8' });
+    execFileSync(WORKER_BIN, ['keygen', dir, '--name', name], { encoding: 'utf8' });
     const secretFile = fs.readFileSync(path.join(dir, `${name}.key_secret`), 'utf8');
     return {
         publicKey: /public-key = "(.{40})"/.exec(secretFile)[1],

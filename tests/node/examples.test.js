@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { helper, allNodes, collector, PKG } = require('./support/red');
-const { WorkerProcess, simUrl, waitFor } = require('./support/worker');
+const { WorkerProcess, simUrl, waitFor } = require('../../scripts/lib/stack');
 const { CatalogueIndex } = require('../../node-red-contrib-pi30/lib/catalogue');
 
 const HA_PKG = path.dirname(

@@ -6,7 +6,7 @@
 
 const assert = require('node:assert/strict');
 const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, waitFor } = require('./support/worker');
+const { WorkerProcess, simUrl, waitFor } = require('../../scripts/lib/stack');
 const { problems } = require('./support/ha-mqtt-schema');
 const { CatalogueIndex } = require('../../node-red-contrib-pi30/lib/catalogue');
 
@@ -80,7 +80,7 @@ async function pollAll(mqtt, commands) {
     };
     try {
         await waitFor(() => missing().length === 0, {
-            timeout: 20000,
+            timeoutMs: 20000,
             what: 'a state message per command',
         });
     } catch (err) {

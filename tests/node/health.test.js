@@ -2,29 +2,14 @@
 /* pi30-health and the "port unavailable" link state, with the simulator's cable pulled. */
 
 const assert = require('node:assert/strict');
-const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, freePort, simControl, waitFor } = require('./support/worker');
+const { helper, load, inverterConfig, collector, withWorker } = require('./support/red');
+const { simUrl, simCall, waitFor } = require('../../scripts/lib/stack');
 
 describe('pi30-health and the port state', function () {
     this.timeout(30000);
-    let worker;
-    let control;
-
-    before(async () => {
-        control = `tcp://127.0.0.1:${await freePort()}`;
-        worker = await new WorkerProcess({
-            port: simUrl('pi30', `control=${control}`),
-            protocol: 'PI30',
-        }).start();
-        await helper.startServer();
-    });
-    after(async () => {
-        await helper.stopServer();
-        if (worker) await worker.stop();
-    });
+    const worker = withWorker({ port: simUrl('pi30'), protocol: 'PI30', control: true });
     afterEach(async () => {
-        await helper.unload();
-        await simControl(control, 'plug');
+        await simCall(worker.control, { op: 'plug' });
         await waitFor(
             async () => (await worker.request({ op: 'health' })).port.state === 'connected',
             {
@@ -100,7 +85,7 @@ describe('pi30-health and the port state', function () {
         await qout.next();
         await waitFor(() => out.received.some((m) => m.payload === true), { what: 'link true' });
 
-        await simControl(control, 'unplug', { seconds: 600 });
+        await simCall(worker.control, { op: 'unplug', seconds: 600 });
         const down = await waitFor(() => out.received.find((m) => m.payload === false), {
             what: 'link false',
         });
@@ -127,12 +112,12 @@ describe('pi30-health and the port state', function () {
             'no readings while the port is down',
         );
 
-        await simControl(control, 'plug');
+        await simCall(worker.control, { op: 'plug' });
         await qout.until(qout.received.length + 2, 15000);
         const up = await waitFor(
             () => out.received.slice(out.received.indexOf(down)).find((m) => m.payload === true),
             {
-                timeout: 15000,
+                timeoutMs: 15000,
                 what: 'link true again',
             },
         );

@@ -12,7 +12,7 @@ const {
     openFds,
     simUrl,
     PYTHON,
-} = require('./support/worker');
+} = require('../../scripts/lib/stack');
 const { LIVE_CHILDREN } = require('../../node-red-contrib-pi30/lib/worker-process');
 
 describe('pi30-inverter managed mode', function () {
@@ -106,7 +106,7 @@ describe('pi30-inverter managed mode', function () {
         const newPid = await waitFor(
             () => inv.worker.pid && inv.worker.pid !== pid && inv.worker.pid,
             {
-                timeout: 10000,
+                timeoutMs: 10000,
                 what: 'a new worker',
             },
         );
@@ -144,7 +144,7 @@ describe('pi30-inverter managed mode', function () {
             assert.equal(helper.getNode('inv').worker.pid, null);
             // retried: the search runs again after the backoff delay
             await waitFor(() => helper.getNode('inv').worker.restarts >= 1, {
-                timeout: 5000,
+                timeoutMs: 5000,
                 what: 'a retry',
             });
             await helper.unload();

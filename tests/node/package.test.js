@@ -11,7 +11,7 @@ const vm = require('node:vm');
 const http = require('node:http');
 const { execFileSync, spawn } = require('node:child_process');
 const { PKG } = require('./support/red');
-const { WorkerProcess, simUrl, freePort, waitFor, REPO } = require('./support/worker');
+const { WorkerProcess, simUrl, freePort, waitFor, ROOT } = require('../../scripts/lib/stack');
 
 const pkg = JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8'));
 const declared = pkg['node-red'].nodes;
@@ -135,7 +135,7 @@ describe('package', function () {
         );
         // the worker is the repository's pyworker/, every source file of it and nothing else
         const sources = execFileSync('git', ['ls-files', 'pyworker/*.py', 'pyworker/**/*.py'], {
-            cwd: REPO,
+            cwd: ROOT,
             encoding: 'utf8',
         })
             .trim()
@@ -147,7 +147,7 @@ describe('package', function () {
             [...new Set(sources)].sort(),
         );
         assert.ok(files.includes('LICENSE'));
-        assert.match(read(REPO, 'LICENSE'), /^MIT License/);
+        assert.match(read(ROOT, 'LICENSE'), /^MIT License/);
         assert.equal(pkg.license, 'MIT');
         for (const field of ['homepage', 'repository', 'bugs'])
             assert.ok(pkg[field], `package.json ${field}`);
@@ -311,7 +311,7 @@ describe('packed tarball in a plain Node-RED 4 user directory', function () {
                 logging: { console: { level: 'info' } },
             })};`,
         );
-        const redJs = path.join(REPO, 'node_modules', 'node-red', 'red.js');
+        const redJs = path.join(ROOT, 'node_modules', 'node-red', 'red.js');
         red = spawn(
             process.execPath,
             [redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
@@ -322,8 +322,8 @@ describe('packed tarball in a plain Node-RED 4 user directory', function () {
         red.stdout.on('data', (c) => (output += c));
         red.stderr.on('data', (c) => (output += c));
         await waitFor(() => getJson(port, '/settings').catch(() => null), {
-            timeout: 60000,
-            interval: 200,
+            timeoutMs: 60000,
+            intervalMs: 200,
             what: 'Node-RED up',
         });
 
@@ -396,7 +396,7 @@ describe('packed tarball in a plain Node-RED 4 user directory', function () {
             { 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
         );
         await waitFor(() => /device_mode/.test(output), {
-            timeout: 15000,
+            timeoutMs: 15000,
             what: `a reading in the log:\n${output}`,
         });
         assert.doesNotMatch(output, /\[error\]/);

@@ -14,7 +14,7 @@ const {
     distribution,
     installAdvice,
 } = require('../../node-red-contrib-pi30/lib/python-finder');
-const { PYTHON } = require('./support/worker');
+const { PYTHON } = require('../../scripts/lib/stack');
 
 describe('managed mode: finding a Python for the worker', function () {
     this.timeout(60000);

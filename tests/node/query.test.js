@@ -2,26 +2,19 @@
 /* pi30-query against a real pi30-worker on the simulator (pacing off). */
 
 const assert = require('node:assert/strict');
-const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, waitFor, sleep } = require('./support/worker');
+const { helper, load, inverterConfig, collector, withWorker } = require('./support/red');
+const { WorkerProcess, simUrl, waitFor, sleep } = require('../../scripts/lib/stack');
 const { CatalogueIndex } = require('../../node-red-contrib-pi30/lib/catalogue');
 
 describe('pi30-query', function () {
     this.timeout(20000);
-    let worker;
+    const worker = withWorker({ port: simUrl('pi30'), protocol: 'PI30' });
     let catalogue;
 
     before(async () => {
-        worker = await new WorkerProcess({ port: simUrl('pi30'), protocol: 'PI30' }).start();
         const reply = await worker.request({ op: 'catalogue' });
         catalogue = new CatalogueIndex(reply.catalogue, 'worker');
-        await helper.startServer();
     });
-    after(async () => {
-        await helper.stopServer();
-        if (worker) await worker.stop();
-    });
-    afterEach(() => helper.unload());
 
     const inv = () => inverterConfig(worker.endpoint, { protocol: 'PI30' });
     const queryNode = (extra) => ({
@@ -120,7 +113,9 @@ describe('pi30-query', function () {
         // one at start, then on whole seconds on the clock: the last two are 1 s apart
         assert.ok(elapsed >= 2000, `4 polls (one at start, then every second) took ${elapsed} ms`);
         for (const m of msgs) assert.equal(m.topic, 'QMOD');
-        assert.equal(helper.getNode('q').polls.skipped, 0);
+        // the first whole second may come while the deploy-time reading still runs (a deploy
+        // just before it, a loaded machine): that one tick is skipped, never more
+        assert.ok(helper.getNode('q').polls.skipped <= 1, `${helper.getNode('q').polls.skipped}`);
     });
 
     it('skips a poll while the previous one still runs (never stacks)', async () => {

@@ -3,7 +3,7 @@
  * recover by themselves, and leave no sockets behind. */
 
 const assert = require('node:assert/strict');
-const { helper, load, flow, inverterConfig, collector } = require('./support/red');
+const { helper, load, flow, inverterConfig, collector, withWorker } = require('./support/red');
 const {
     WorkerProcess,
     simUrl,
@@ -12,7 +12,7 @@ const {
     openFds,
     tcpConnectionsTo,
     childPids,
-} = require('./support/worker');
+} = require('../../scripts/lib/stack');
 const { WorkerClient } = require('../../node-red-contrib-pi30/lib/client');
 
 /** Log entries (Node-RED log spy) of a level whose text matches. */
@@ -25,17 +25,7 @@ function logged(levelName, pattern) {
 
 describe('worker outages and redeploys', function () {
     this.timeout(60000);
-    let worker;
-
-    before(async () => {
-        worker = await new WorkerProcess({ port: simUrl('pi30'), protocol: 'PI30' }).start();
-        await helper.startServer();
-    });
-    after(async () => {
-        await helper.stopServer();
-        if (worker) await worker.stop();
-    });
-    afterEach(() => helper.unload());
+    const worker = withWorker({ port: simUrl('pi30'), protocol: 'PI30' });
 
     it('worker killed: nodes report it once, then recover by themselves when it is back', async () => {
         await load([

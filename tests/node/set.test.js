@@ -2,30 +2,13 @@
 /* pi30-set against a real pi30-worker on the simulator (pacing off, control endpoint on). */
 
 const assert = require('node:assert/strict');
-const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, freePort, simControl, sleep } = require('./support/worker');
+const { helper, load, inverterConfig, collector, withWorker } = require('./support/red');
+const { simUrl, simCall, sleep } = require('../../scripts/lib/stack');
 
 describe('pi30-set', function () {
     this.timeout(20000);
-    let worker;
-    let control;
-
-    before(async () => {
-        control = `tcp://127.0.0.1:${await freePort()}`;
-        worker = await new WorkerProcess({
-            port: simUrl('pi30', `control=${control}`),
-            protocol: 'PI30',
-        }).start();
-        await helper.startServer();
-    });
-    after(async () => {
-        await helper.stopServer();
-        if (worker) await worker.stop();
-    });
-    afterEach(async () => {
-        await helper.unload();
-        await simControl(control, 'ignore_writes', { enabled: false });
-    });
+    const worker = withWorker({ port: simUrl('pi30'), protocol: 'PI30', control: true });
+    afterEach(() => simCall(worker.control, { op: 'ignore_writes', enabled: false }));
 
     const setNode = (extra) => ({
         id: 's',
@@ -106,7 +89,7 @@ describe('pi30-set', function () {
         const out = collector(helper.getNode('out'));
         const before = await setting('max_ac_charging_current');
         const other = before === 10 ? 20 : 10;
-        await simControl(control, 'ignore_writes', { enabled: true });
+        await simCall(worker.control, { op: 'ignore_writes', enabled: true });
         helper.getNode('s').receive({ payload: other });
         const msg = await out.next();
         assert.equal(msg.payload.ok, true);

@@ -6,7 +6,7 @@
 
 const assert = require('node:assert/strict');
 const { helper, load, inverterConfig, collector } = require('./support/red');
-const { WorkerProcess, simUrl, waitFor } = require('./support/worker');
+const { WorkerProcess, simUrl, waitFor } = require('../../scripts/lib/stack');
 
 // model -> what the worker must identify, and the unit's own label and wire code for
 // "output on the grid" and "charge from the grid"

@@ -6,6 +6,7 @@
 
 const path = require('node:path');
 const helper = require('node-red-node-test-helper');
+const { WorkerProcess } = require('../../../scripts/lib/stack');
 
 helper.init(require.resolve('node-red'));
 
@@ -92,6 +93,25 @@ function collector(node) {
     };
 }
 
+/**
+ * Mocha hooks of a suite on one real worker: the worker (WorkerProcess options) and the
+ * Node-RED helper server start before its tests and stop after them; each test's flow is
+ * unloaded after it. Returns the worker (its endpoint is known once the suite started).
+ */
+function withWorker(options) {
+    const worker = new WorkerProcess(options);
+    before(async () => {
+        await worker.start();
+        await helper.startServer();
+    });
+    after(async () => {
+        await helper.stopServer();
+        await worker.stop();
+    });
+    afterEach(() => helper.unload());
+    return worker;
+}
+
 async function load(nodes, credentials) {
     await helper.load(allNodes, flow(nodes), credentials || {});
 }
@@ -102,6 +122,7 @@ module.exports = {
     flow,
     inverterConfig,
     collector,
+    withWorker,
     allNodes,
     pi30Nodes,
     coreNodes,

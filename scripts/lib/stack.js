@@ -1,9 +1,10 @@
 'use strict';
 /**
- * Full-stack test harness: real processes only. A simulator on a pseudo-terminal
- * (`pi30-worker sim --pty`), a worker serving it (`pi30-worker serve`), and a Node-RED runtime
- * in its own user directory with node-red-contrib-pi30 installed from its packed tarball.
- * Shared by the e2e, browser and Tempo tests and by the demo.
+ * Worker / simulator / Node-RED stacks of real processes, for the test suites (node, e2e,
+ * browser, ha, install) and `make demo`: a simulator on a pseudo-terminal (`pi30-worker sim
+ * --pty`) or behind a sim:// URL, a worker serving it (`pi30-worker serve`), and a Node-RED
+ * runtime in its own user directory with node-red-contrib-pi30 installed from its packed
+ * tarball. Outside the node package: it never ships.
  */
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -14,7 +15,9 @@ const readline = require('node:readline');
 const ROOT = path.resolve(__dirname, '..', '..');
 const PACKAGE_DIR = path.join(ROOT, 'node-red-contrib-pi30');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const WORKER_BIN = process.env.PI30_WORKER || path.join(ROOT, '.venv', 'bin', 'pi30-worker');
+const VENV_BIN = path.join(ROOT, '.venv', process.platform === 'win32' ? 'Scripts' : 'bin');
+const PYTHON = process.env.PI30_PYTHON || path.join(VENV_BIN, 'python');
+const WORKER_BIN = process.env.PI30_WORKER || path.join(VENV_BIN, 'pi30-worker');
 
 // Where zeromq, @msgpack/msgpack and node-red are looked up: the repo root's node_modules, then
 // any directory added with addModulePath() (the demo runs from its own Node-RED user dir,
@@ -111,33 +114,56 @@ async function zmqCall(endpoint, request, { timeoutMs = 10000 } = {}) {
     }
 }
 
-/** The simulator's control endpoint speaks REP: plain request/reply without an empty frame. */
+/**
+ * One request to the simulator's control endpoint ({op, ...}); it speaks REP: plain
+ * request/reply without an empty frame. A refused request throws.
+ */
 async function simCall(endpoint, request, { timeoutMs = 10000 } = {}) {
     const { encode, decode } = msgpack();
-    const socket = new (zmqLib().Request)({ linger: 0, receiveTimeout: timeoutMs });
+    const socket = new (zmqLib().Request)({
+        linger: 0,
+        receiveTimeout: timeoutMs,
+        sendTimeout: timeoutMs,
+    });
     socket.connect(endpoint);
     try {
         await socket.send(Buffer.from(encode(request)));
-        const [reply] = await socket.receive();
-        return decode(reply);
+        const [frame] = await socket.receive();
+        const reply = decode(frame);
+        if (reply.ok === false)
+            throw new Error(`sim control ${request.op}: ${JSON.stringify(reply.error)}`);
+        return reply;
     } finally {
         socket.close();
     }
 }
 
-async function waitFor(check, { timeoutMs = 30000, intervalMs = 200, what = 'condition' } = {}) {
+/** A sim:// URL for `serve --port`: the simulator in the worker's process, pacing off. */
+function simUrl(model = 'pi30max', extra = '') {
+    return `sim://?model=${model}&pacing=0${extra ? '&' + extra : ''}`;
+}
+
+/**
+ * Poll until check() is truthy (returns its value) or fail after `timeoutMs`; a check that
+ * throws counts as not yet (its error ends the timeout's message). Always tried at least once.
+ */
+async function waitFor(check, { timeoutMs = 30000, intervalMs = 50, what = 'condition' } = {}) {
     const deadline = Date.now() + timeoutMs;
     let lastError;
-    while (Date.now() < deadline) {
+    for (;;) {
         try {
             const result = await check();
             if (result) return result;
         } catch (err) {
             lastError = err;
         }
+        if (Date.now() > deadline) {
+            throw new Error(
+                `timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`,
+            );
+        }
         await sleep(intervalMs);
     }
-    throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
 }
 
 /** `ready`, unless the child exits first: then fail at once rather than at the timeout. */
@@ -149,6 +175,21 @@ function untilExit(child, name, ready) {
     });
     exited.catch(() => {}); // the race below reports it; a later exit is none of our business
     return Promise.race([ready, exited]);
+}
+
+/**
+ * Until the worker at `endpoint` answers health (with the port connected, unless
+ * `waitConnected` is false); fails at once when `child` exits.
+ */
+function untilHealthy(endpoint, child, { waitConnected = true, what = 'worker' } = {}) {
+    return waitFor(
+        async () => {
+            if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+            const reply = await zmqCall(endpoint, { op: 'health' }, { timeoutMs: 1000 });
+            return reply.ok && reply.port && (!waitConnected || reply.port.state === 'connected');
+        },
+        { what: `${what} health on ${endpoint}`, timeoutMs: 30000 },
+    );
 }
 
 /** `pi30-worker sim --pty`: returns {device, control, child}. */
@@ -198,22 +239,172 @@ async function startWorker({
         ['serve', '--port', port, '--bind', bind, '--protocol', protocol, ...args],
         spawnOptions,
     );
-    await untilExit(
-        child,
-        name,
-        waitFor(
-            async () => {
-                if (child.exitCode !== null)
-                    throw new Error(`${name} exited with ${child.exitCode}`);
-                const reply = await zmqCall(bind, { op: 'health' }, { timeoutMs: 1000 });
-                return (
-                    reply.ok && reply.port && (!waitConnected || reply.port.state === 'connected')
-                );
-            },
-            { what: `${name} health`, timeoutMs: 30000 },
-        ),
-    );
+    await untilExit(child, name, untilHealthy(bind, child, { waitConnected, what: name }));
     return { endpoint: bind, child };
+}
+
+/**
+ * A `pi30-worker serve` for the mocha suites, its output kept in memory (`log`): by default
+ * on the PI30MAX simulator with pacing off, bound to a free loopback TCP port; start() again
+ * after stop() or kill() restarts it on the same endpoint.
+ */
+class WorkerProcess {
+    /**
+     * @param {object} [o]
+     * @param {string} [o.port] the --port URL (default: the PI30MAX simulator, pacing off)
+     * @param {string} [o.protocol] PI30 | PI30MAX
+     * @param {number} [o.tcpPort] reuse a TCP port (restart on the same endpoint)
+     * @param {string[]} [o.args] extra serve arguments
+     * @param {boolean} [o.control] give the simulator a control endpoint (`control`, for simCall)
+     */
+    constructor(o = {}) {
+        this.o = { port: simUrl(), protocol: 'PI30MAX', args: [], ...o };
+        this.proc = null;
+        this.log = [];
+        this.control = null;
+    }
+
+    /** @param {{ready?: boolean}} [opts] ready: false = wait for its "listening" log line only
+     *  (a CURVE worker does not answer our plain-text health probe) */
+    async start(opts = {}) {
+        this.tcpPort = this.o.tcpPort || this.tcpPort || (await freePort());
+        this.endpoint = `tcp://127.0.0.1:${this.tcpPort}`;
+        let port = this.o.port;
+        if (this.o.control) {
+            this.control = this.control || `tcp://127.0.0.1:${await freePort()}`;
+            port += `&control=${this.control}`;
+        }
+        const args = [
+            'serve',
+            '--port',
+            port,
+            '--bind',
+            this.endpoint,
+            '--protocol',
+            this.o.protocol,
+            ...this.o.args,
+        ];
+        const proc = spawn(WORKER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        this.proc = proc;
+        this.exited = new Promise((resolve) =>
+            proc.on('exit', (code, signal) => resolve({ code, signal })),
+        );
+        proc.exited = this.exited;
+        for (const s of [proc.stdout, proc.stderr]) {
+            s.setEncoding('utf8');
+            s.on('data', (chunk) => this.log.push(...chunk.split('\n').filter(Boolean)));
+        }
+        if (opts.ready === false) {
+            await waitFor(
+                () => {
+                    if (proc.exitCode !== null)
+                        throw new Error('worker exited: ' + this.log.slice(-5).join(' | '));
+                    return this.log.some((l) => /listening on/.test(l));
+                },
+                { timeoutMs: 15000, what: `worker on ${this.endpoint}` },
+            );
+            return this;
+        }
+        await untilHealthy(this.endpoint, proc, { what: 'worker' }).catch((err) => {
+            throw new Error(`${err.message} | ${this.log.slice(-5).join(' | ')}`);
+        });
+        return this;
+    }
+
+    /** One request to this worker (for setup and cross-checks). */
+    request(request, timeoutMs = 5000) {
+        return zmqCall(this.endpoint, request, { timeoutMs });
+    }
+
+    get pid() {
+        return this.proc ? this.proc.pid : null;
+    }
+
+    /** SIGKILL: the worker dies as in a crash (no goodbye on the socket). */
+    async kill() {
+        if (!this.proc || this.proc.exitCode !== null) return;
+        this.proc.kill('SIGKILL');
+        await this.exited;
+    }
+
+    async stop() {
+        await stopChild(this.proc, 5000);
+    }
+}
+
+/** pids of the live children of this process (Linux /proc; [] elsewhere). */
+function childPids(parent = process.pid) {
+    if (process.platform !== 'linux') return [];
+    const out = [];
+    for (const entry of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+            // pid (comm) state ppid ...   comm may hold spaces/parens: split after the last ')'
+            const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            if (Number(rest[1]) === parent && rest[0] !== 'Z') out.push(Number(entry));
+        } catch (_) {
+            /* process went away */
+        }
+    }
+    return out;
+}
+
+function pidAlive(pid) {
+    try {
+        process.kill(pid, 0);
+    } catch (_) {
+        return false;
+    }
+    // a zombie still answers kill(0): look at its state
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    } catch (_) {
+        return process.platform !== 'linux';
+    }
+}
+
+/** Open file descriptors of this process by kind: {socket, anon, other, total}. */
+function openFds() {
+    const out = { socket: 0, anon: 0, other: 0, total: 0 };
+    for (const fd of fs.readdirSync('/proc/self/fd')) {
+        let target;
+        try {
+            target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+        } catch (_) {
+            continue; // the fd used by readdir itself
+        }
+        out.total += 1;
+        if (target.startsWith('socket:')) out.socket += 1;
+        else if (target.startsWith('anon_inode:')) out.anon += 1;
+        else out.other += 1;
+    }
+    return out;
+}
+
+/** Established TCP connections from this process to a local port (Linux /proc/net/tcp). */
+function tcpConnectionsTo(port) {
+    const inodes = new Set();
+    for (const fd of fs.readdirSync('/proc/self/fd')) {
+        try {
+            const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`));
+            if (m) inodes.add(m[1]);
+        } catch (_) {
+            /* gone */
+        }
+    }
+    let count = 0;
+    for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+        if (!fs.existsSync(file)) continue;
+        for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
+            const cols = line.trim().split(/\s+/);
+            if (cols.length < 10) continue;
+            const remotePort = parseInt(cols[2].split(':')[1], 16);
+            if (remotePort === port && inodes.has(cols[9])) count += 1;
+        }
+    }
+    return count;
 }
 
 let packedTarball = null;
@@ -368,7 +559,14 @@ module.exports = {
     ROOT,
     ARTIFACTS,
     PACKAGE_DIR,
+    PYTHON,
     WORKER_BIN,
+    WorkerProcess,
+    simUrl,
+    childPids,
+    pidAlive,
+    openFds,
+    tcpConnectionsTo,
     sleep,
     freePort,
     spawnLogged,
