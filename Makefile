@@ -45,7 +45,7 @@ catalogue-snapshot: $(STAMP) $(NODE_STAMP)
 # Full stack (tests/e2e): simulator on a pty + pi30-worker + Node-RED with the packed package,
 # flows deployed through the Admin API. Browser (tests/browser): the editor and the demo's
 # dashboard in headless Chromium (Debian's chromium, driven by playwright-core).
-.PHONY: test-e2e test-browser chromium demo demo-stop commands-doc
+.PHONY: test-e2e test-browser chromium demo demo-stop commands-doc sim-options-doc
 STACK_MOCHA := node_modules/.bin/mocha --no-package --timeout 900000 --reporter spec
 
 test-e2e: $(STAMP) $(NODE_STAMP)
@@ -95,6 +95,10 @@ test: test-install
 # docs/commands.md from the catalogue (a test checks it is in sync)
 commands-doc: $(STAMP)
 	$(PY) scripts/commands_doc.py
+
+# the sim:// options table of docs/simulator.md, from the simulator's option table (a test checks it)
+sim-options-doc: $(STAMP)
+	$(PY) scripts/sim_options_doc.py
 
 # make bench [QUICK=1]: our speed side by side with the wire floor and mpp-solar (docs/bench.md).
 # bench/.venv-mpp holds mpp-solar from PyPI next to pi30-worker: never a runtime dependency.

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from pyworker.protocol import decode, encode
+from pyworker.sim import register_url_handler
 from pyworker.transport import Timing, Transport, open_transport
 
 if __package__ in (None, ""):  # run as `python bench/transport_qpigs_timing.py`
@@ -76,6 +77,7 @@ def main() -> int:
         samples = measure(sim.path, args.runs)
         print(json.dumps(report("pi30-worker sim --pty", samples, args.latency_ms)))
 
+    register_url_handler()  # this script is its own composition root: it opens sim:// itself
     url = f"sim://?seed=1&latency_ms={args.latency_ms:g}"
     print(json.dumps(report("sim://", measure(url, args.runs), args.latency_ms)))
     return 0

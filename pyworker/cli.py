@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import __version__
+from .cli_args import (
+    add_command,
+    add_no_adjust_zero_option,
+    add_profile_option,
+    add_protocol_option,
+)
 from .errors import Pi30Error, ProtocolError
-from .protocol import PROTOCOLS, Command, allowed_values, decode, encode
-from .protocol.profiles import PROFILE_IDS, catalogue_for, get_profile
+from .output import add_format_option, error_json, formatted, print_json
+from .protocol import Command, allowed_values, decode, encode
+from .protocol.profiles import catalogue_for, get_profile
 from .protocol.served import data_keys, served_catalogue
 
 # Packages that add sub-commands: each module has ``register(subparsers)`` which sets
@@ -25,15 +31,6 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "pyworker.sim.cli",
     "pyworker.profile_cli",
 )
-
-
-def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
-    sys.stdout.flush()
-
-
-def error_json(exc: Pi30Error) -> dict[str, Any]:
-    return {"error": exc.to_dict()}
 
 
 def _command_row(cmd: Command) -> tuple[str, str, str, str]:
@@ -63,10 +60,18 @@ def _protocol_and_profile(args: argparse.Namespace) -> tuple[str, str | None]:
 
 
 def _cmd_commands(args: argparse.Namespace) -> int:
+    """list the command catalogue
+
+    A table on a terminal, the catalogue as one JSON document when piped (--format picks).
+    """
     catalogue = catalogue_for(*_protocol_and_profile(args))
-    if args.json:
-        print_json(served_catalogue(catalogue))
-        return 0
+    print_json(served_catalogue(catalogue))
+    return 0
+
+
+def _commands_table(document: Mapping[str, Any]) -> str:
+    """The catalogue as people read it: a line per command, details below, a count at the end."""
+    catalogue = catalogue_for(document["protocol"], document.get("profile"))
     rows = [_command_row(cmd) for cmd in catalogue.commands.values()]
     width = max(len(row[0]) for row in rows)
     lines = []
@@ -80,11 +85,16 @@ def _cmd_commands(args: argparse.Namespace) -> int:
         f"{catalogue.protocol}{profile}: {len(catalogue.queries)} queries, "
         f"{len(catalogue.setters)} setters"
     )
-    sys.stdout.write("\n".join(lines) + "\n")
-    return 0
+    return "\n".join(lines)
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
+    """print a request frame as hex
+
+    Print the request frame as lowercase hex. Queries whose argument is part of the name are given
+    whole (QPGS1, QED20260101); setters take the value apart (encode POP 02, encode PBCV 44.0,
+    encode POP 'SBU first').
+    """
     protocol, profile = _protocol_and_profile(args)
     try:
         frame = encode(
@@ -110,6 +120,11 @@ def parse_hex(text: str) -> bytes:
 
 
 def _cmd_decode(args: argparse.Namespace) -> int:
+    """decode an answer frame given as hex
+
+    Decode an inverter answer. Exit 0 and print {command, data, units}; on a protocol failure exit 1
+    and print {error: {code, message}}.
+    """
     try:
         frame = parse_hex(args.hex)
     except ValueError:
@@ -130,40 +145,32 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 PROTOCOL_SUBCOMMANDS = frozenset(("commands", "encode", "decode"))
 
 
-def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
-    from .output import add_format_option
+def _add_protocol_and_profile(parser: argparse.ArgumentParser) -> None:
+    add_protocol_option(
+        parser, default=None, help="protocol variant (default: the profile's, else PI30)"
+    )
+    add_profile_option(
+        parser, help="apply a device profile's codes and layouts (see `pi30-worker profiles`)"
+    )
 
+
+def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pi30-worker",
         description="Own a PI30 (Voltronic / Axpert / MPP-Solar) inverter port and serve it.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND", required=True)
-    protocol_kw: dict[str, Any] = {
-        "default": None,
-        "type": str.upper,
-        "choices": PROTOCOLS,
-        "help": "protocol variant (default: the profile's, else PI30)",
-    }
-    profile_kw: dict[str, Any] = {
-        "type": str.lower,
-        "choices": PROFILE_IDS,
-        "help": "apply a device profile's codes and layouts (see `pi30-worker profiles`)",
-    }
 
-    p = sub.add_parser("commands", help="list the command catalogue")
-    p.add_argument("--protocol", **protocol_kw)
-    p.add_argument("--profile", **profile_kw)
-    p.add_argument("--json", action="store_true", help="print the catalogue as JSON")
-    p.set_defaults(func=_cmd_commands)
-
-    p = sub.add_parser(
-        "encode",
-        help="print a request frame as hex",
-        description="Print the request frame as lowercase hex. Queries whose argument is part "
-        "of the name are given whole (QPGS1, QED20260101); setters take the value apart "
-        "(encode POP 02, encode PBCV 44.0, encode POP 'SBU first').",
+    p = add_command(sub, "commands", _cmd_commands)
+    _add_protocol_and_profile(p)
+    add_format_option(p)
+    p.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="same as --format json"
     )
+    p.set_defaults(table=_commands_table)
+
+    p = add_command(sub, "encode", _cmd_encode)
     p.add_argument("command", metavar="COMMAND", help="a catalogued command (QPIGS, QPGS1, POP...)")
     p.add_argument(
         "value",
@@ -172,19 +179,10 @@ def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
         default=None,
         help="the setter's value: a code, a number or a label (02, 44.0, 'SBU first')",
     )
-    p.add_argument("--protocol", **protocol_kw)
-    p.add_argument("--profile", **profile_kw)
-    p.add_argument(
-        "--no-adjust-zero", action="store_true", help="send a 0x00 CRC byte as is (default: 0x01)"
-    )
-    p.set_defaults(func=_cmd_encode)
+    _add_protocol_and_profile(p)
+    add_no_adjust_zero_option(p)
 
-    p = sub.add_parser(
-        "decode",
-        help="decode an answer frame given as hex",
-        description="Decode an inverter answer. Exit 0 and print {command, data, units}; on a "
-        "protocol failure exit 1 and print {error: {code, message}}.",
-    )
+    p = add_command(sub, "decode", _cmd_decode)
     p.add_argument(
         "command",
         metavar="COMMAND",
@@ -192,24 +190,31 @@ def build_parser(*, with_registered: bool = True) -> argparse.ArgumentParser:
     )
     p.add_argument("--hex", required=True, help="the answer bytes in hex (spaces allowed)")
     add_format_option(p)
-    p.add_argument("--protocol", **protocol_kw)
-    p.add_argument("--profile", **profile_kw)
-    p.set_defaults(func=_cmd_decode)
+    _add_protocol_and_profile(p)
 
     for module_name in SUBCOMMAND_MODULES if with_registered else ():
         importlib.import_module(module_name).register(sub)
     return parser
 
 
+def register_url_handlers() -> None:
+    """Let ports open ``sim://`` URLs: the simulator plugs into pyserial here, at the top,
+    as pyserial's own URL handlers do, so the transport never knows it."""
+    from .sim import register_url_handler
+
+    register_url_handler()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(with_registered=not (words and words[0] in PROTOCOL_SUBCOMMANDS))
+    with_registered = not (words and words[0] in PROTOCOL_SUBCOMMANDS)
+    parser = build_parser(with_registered=with_registered)
     args = parser.parse_args(words)
+    if with_registered:  # the sub-commands that open ports
+        register_url_handlers()
     func = args.func
     if "format" in vars(args):  # --format table|json: tables for people, JSON for pipes
-        from .output import formatted
-
-        func = formatted(func)
+        func = formatted(func, getattr(args, "table", None))
     try:
         result: int = func(args)
     except BrokenPipeError:  # `pi30-worker commands | head`: the reader left, not an error

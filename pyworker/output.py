@@ -13,7 +13,10 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from .errors import Pi30Error
 
 FORMATS = ("table", "json")
 # envelope keys of the worker's replies: not readings
@@ -29,6 +32,16 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="table (default on a terminal) or json (default when piped)",
     )
+
+
+def print_json(obj: Any) -> None:
+    """One JSON document on one line of stdout, flushed (programs read it line by line)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+def error_json(exc: Pi30Error) -> dict[str, Any]:
+    return {"error": exc.to_dict()}
 
 
 def chosen_format(requested: str | None, stream: TextIO | None = None) -> str:
@@ -142,9 +155,11 @@ def emit(result: Any, fmt: str, stream: TextIO | None = None) -> None:
 
 def formatted(
     command: Callable[[argparse.Namespace], int],
+    render: Callable[[Mapping[str, Any]], str] | None = None,
 ) -> Callable[[argparse.Namespace], int]:
     """A sub-command that prints JSON documents, one a line, printing tables instead when the
-    format is table (its exit status unchanged); with json it runs exactly as it is."""
+    format is table (its exit status unchanged); with json it runs exactly as it is. ``render``
+    draws a document of the command's own kind (default: :func:`table`)."""
 
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
@@ -158,7 +173,9 @@ def formatted(
                 document = json.loads(line)
             except ValueError:
                 document = None
-            if isinstance(document, Mapping):
+            if isinstance(document, Mapping) and render is not None and "error" not in document:
+                print(render(document))
+            elif isinstance(document, Mapping):
                 emit(document, "table")
             else:
                 print(line)

@@ -7,8 +7,9 @@ import argparse
 from dataclasses import replace
 from typing import Any
 
-from .cli import error_json, print_json
+from .cli_args import add_baud_option, add_command, add_port_option
 from .errors import Pi30Error, ProtocolError, ResponseTimeout
+from .output import error_json, print_json
 from .protocol import encode_raw, split_frame
 from .protocol.profiles import PROBE_COMMANDS, PROFILES, ProbeResult, detect
 
@@ -34,31 +35,22 @@ SAMPLE_QUERIES: tuple[str, ...] = (
 
 
 def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "profiles",
-        help="list the device profiles and the identity answers that select each",
-        description="Device profiles are named overrides on the catalogue (codes, argument "
-        "widths, layouts, commands) for families of units that all answer QPI with PI30. "
-        "The worker picks one at connect; --profile ID forces it.",
-    )
+    p = add_command(subparsers, "profiles", _cmd_profiles)
     p.add_argument("--json", action="store_true", help="print every profile in full as JSON")
-    p.set_defaults(func=_cmd_profiles)
 
-    p = subparsers.add_parser(
-        "identify",
-        help="print a unit's identity answers and raw sample answers as JSON (bug reports)",
-        description="Read QPI, QID, QMN, QGMN, QVFW, probe what detection uses and sample the "
-        "main queries; print the answers (text and hex), the field counts and the variant and "
-        "profile the worker would pick. Paste it into a bug report. Do not run it on a port a "
-        "worker already owns.",
-    )
-    p.add_argument("--port", required=True, metavar="URL", help="/dev/ttyUSB0, sim://...")
-    p.add_argument("--baud", type=int, default=2400)
+    p = add_command(subparsers, "identify", _cmd_identify)
+    add_port_option(p)
+    add_baud_option(p)
     p.add_argument("--timeout", type=float, default=None, help="seconds per answer")
-    p.set_defaults(func=_cmd_identify)
 
 
 def _cmd_profiles(args: argparse.Namespace) -> int:
+    """list the device profiles and the identity answers that select each
+
+    Device profiles are named overrides on the catalogue (codes, argument widths, layouts, commands)
+    for families of units that all answer QPI with PI30. The worker picks one at connect; --profile
+    ID forces it.
+    """
     if args.json:
         print_json({"profiles": [p.to_dict() for p in PROFILES.values()]})
         return 0
@@ -129,6 +121,12 @@ def identify_port(port: str, *, baud: int = 2400, timeout: float | None = None) 
 
 
 def _cmd_identify(args: argparse.Namespace) -> int:
+    """print a unit's identity answers and raw sample answers as JSON (bug reports)
+
+    Read QPI, QID, QMN, QGMN, QVFW, probe what detection uses and sample the main queries; print the
+    answers (text and hex), the field counts and the variant and profile the worker would pick.
+    Paste it into a bug report. Do not run it on a port a worker already owns.
+    """
     try:
         result = identify_port(args.port, baud=args.baud, timeout=args.timeout)
     except Pi30Error as exc:

@@ -8,65 +8,43 @@ import logging
 import sys
 from typing import Any
 
+from ..cli_args import (
+    add_baud_option,
+    add_command,
+    add_no_adjust_zero_option,
+    add_port_option,
+    add_profile_option,
+    add_protocol_option,
+    count,
+)
 from ..errors import Pi30Error
 from ..output import add_format_option
-from ..protocol import PROTOCOLS
-from ..protocol.profiles import PROFILE_IDS
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
-
-
-def _count(minimum: int) -> Any:
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
-        return value
-
-    return parse
 
 
 def register(subparsers: Any) -> None:
     from .server import DEFAULT_BIND
 
-    p = subparsers.add_parser(
-        "serve",
-        help="own the inverter port and serve it over ZeroMQ",
-        description="Bind a ZeroMQ ROUTER (wire protocol v1, docs/protocol.md) and serve the "
-        "inverter on --port. Loopback and ipc:// binds are open to local users; any other "
-        "TCP bind needs CURVE (--curve-secret-key and --curve-clients) or --insecure.",
-    )
-    p.add_argument(
-        "--port",
-        required=True,
-        metavar="URL",
-        help="/dev/ttyUSB0, COM3, /dev/hidraw0, socket://host:8899, rfc2217://..., sim://...",
-    )
+    p = add_command(subparsers, "serve", _cmd_serve)
+    add_port_option(p)
     p.add_argument(
         "--bind",
         action="append",
         metavar="ENDPOINT",
         help=f"ZeroMQ endpoint to bind, repeatable (default {DEFAULT_BIND})",
     )
-    p.add_argument(
-        "--protocol",
+    add_protocol_option(
+        p,
         default="AUTO",
-        type=str.upper,
-        choices=("AUTO", *PROTOCOLS),
+        extra_choices=("AUTO",),
         help="protocol variant; auto (default) identifies the unit at connect",
     )
-    p.add_argument(
-        "--profile",
-        type=str.lower,
-        choices=PROFILE_IDS,
-        help="force a device profile (default: detected; see `pi30-worker profiles`)",
+    add_profile_option(
+        p, help="force a device profile (default: detected; see `pi30-worker profiles`)"
     )
-    p.add_argument("--baud", type=_count(1), default=2400)
-    p.add_argument(
-        "--no-adjust-zero",
-        action="store_true",
-        help="send a 0x00 request CRC byte as is (default: as 0x01)",
-    )
+    add_baud_option(p)
+    add_no_adjust_zero_option(p)
     p.add_argument("--read-only", action="store_true", help="refuse every setter")
     p.add_argument(
         "--allow-set",
@@ -113,25 +91,19 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument(
         "--queue-size",
-        type=_count(1),
+        type=count(1),
         default=64,
         help="queued wire transactions before BUSY (default 64)",
     )
     p.add_argument(
         "--retries",
-        type=_count(0),
+        type=count(0),
         default=2,
         help="retries of a query after CRC/garbled/timeout (default 2)",
     )
     p.add_argument("--log-level", default="info", choices=LOG_LEVELS)
-    p.set_defaults(func=_cmd_serve)
 
-    p = subparsers.add_parser(
-        "request",
-        help="send one request to a running worker and print the reply",
-        description="Exit 0 when the reply is ok, 1 when it is an error reply, 2 when no "
-        "reply came (worker not running, wrong endpoint, or a CURVE key it does not accept).",
-    )
+    p = add_command(subparsers, "request", _cmd_request)
     p.add_argument("op", choices=("query", "set", "catalogue", "health", "resolve"))
     p.add_argument("command", nargs="?", help="QPIGS, QPGS1, POP, MUCHGC, PE... (resolve: POP02)")
     p.add_argument(
@@ -161,17 +133,10 @@ def register(subparsers: Any) -> None:
         help="give up this soon when nothing answers on the endpoint (default 3000)",
     )
     add_format_option(p)
-    p.set_defaults(func=_cmd_request)
 
-    p = subparsers.add_parser(
-        "keygen",
-        help="write a CURVE key pair (NAME.key, NAME.key_secret)",
-        description="Write NAME.key (public: copy it to the other side) and NAME.key_secret "
-        "(keep it private) into DIR, as zmq certificate files.",
-    )
+    p = add_command(subparsers, "keygen", _cmd_keygen)
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--name", default="worker")
-    p.set_defaults(func=_cmd_keygen)
 
 
 def setup_logging(level: str) -> None:
@@ -183,6 +148,12 @@ def setup_logging(level: str) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    """own the inverter port and serve it over ZeroMQ
+
+    Bind a ZeroMQ ROUTER (wire protocol v1, docs/protocol.md) and serve the inverter on --port.
+    Loopback and ipc:// binds are open to local users; any other TCP bind needs CURVE
+    (--curve-secret-key and --curve-clients) or --insecure.
+    """
     from .server import DEFAULT_BIND, ServiceConfig, WorkerService
 
     setup_logging(args.log_level)
@@ -225,6 +196,11 @@ def _request_value(text: str | None) -> Any:
 
 
 def _cmd_request(args: argparse.Namespace) -> int:
+    """send one request to a running worker and print the reply
+
+    Exit 0 when the reply is ok, 1 when it is an error reply, 2 when no reply came (worker not
+    running, wrong endpoint, or a CURVE key it does not accept).
+    """
     from .client import NoReplyError, WorkerClient
     from .security import SecurityError
 
@@ -281,6 +257,11 @@ def _cmd_request(args: argparse.Namespace) -> int:
 
 
 def _cmd_keygen(args: argparse.Namespace) -> int:
+    """write a CURVE key pair (NAME.key, NAME.key_secret)
+
+    Write NAME.key (public: copy it to the other side) and NAME.key_secret (keep it private) into
+    DIR, as zmq certificate files.
+    """
     from .security import SecurityError, keygen, load_public_key
 
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Self
 
@@ -49,8 +50,67 @@ def _number(request: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
+def status_of(sim: Simulator) -> dict[str, Any]:
+    """What ``status`` answers: the unit, its clock, plug, state, settings, faults, counters
+    and ledger, as plain data."""
+    with sim.lock:
+        now = sim.clock.now()
+        op = sim.inverter.operating_point(now)
+        plant = sim.inverter.plant
+        env = sim.env
+        return {
+            "model": sim.profile.key,
+            "protocol": sim.profile.protocol,
+            "profile": sim.profile.device_profile,
+            "battery_capacity_wh": sim.profile.battery_capacity_wh,
+            "seed": sim.seed,
+            "now": now.isoformat(timespec="seconds"),
+            "speed": sim.clock.speed,
+            "pacing": sim.pacing,
+            "latency_ms": sim.latency_s * 1000,
+            "plugged": sim.plug.plugged,
+            "unplugged_remaining_s": round(sim.plug.remaining_s, 3),
+            "plug_generation": sim.plug.generation,
+            "ignore_writes": sim.inverter.ignore_writes,
+            "state": {
+                "mode": op.mode,
+                "soc": round(plant.state.soc, 3),
+                "battery_voltage": round(op.battery_voltage, 2),
+                "pv_available_w": [round(w, 1) for w in op.pv_available_w],
+                "pv_w": round(op.flows.pv_w, 1),
+                "load_w": round(op.load_demand_w, 1),
+                "grid_w": round(op.flows.grid_to_load_w + op.flows.grid_to_battery_w, 1),
+                "charge_current": round(op.charge_current, 2),
+                "ac_charge_current": round(op.ac_charge_current, 2),
+                "solar_charge_current": round(op.solar_charge_current, 2),
+                "discharge_current": round(op.discharge_current, 2),
+                "stage": op.stage,
+                "grid_available": env.grid_available,
+                "sbu_on_line": plant.state.sbu_on_line,
+                "low_battery_shutdown": plant.state.low_battery_shutdown,
+                "weather": env.weather,
+                "weather_by_day": dict(env.weather_by_day),
+                "clouds": env.clouds,
+                "load_override_w": env.load_w,
+                "load_scale": env.load_scale,
+                "warnings": sorted(sim.inverter.warnings(op)),
+                "sunrise_sunset": [round(h, 3) for h in env.sunrise_sunset(now.date())],
+            },
+            "settings": asdict(sim.inverter.settings),
+            "faults": sim.faults.describe(),
+            "injected": dict(sim.faults.injected),
+            "transactions": dict(sim.transactions),
+            "transactions_total": sum(sim.transactions.values()),
+            "recent": list(sim.recent),
+            "ledger": {
+                "totals": sim.inverter.ledger.totals(),
+                "today": sim.inverter.ledger.day(now.date()),
+            },
+        }
+
+
 def op_status(sim: Simulator, _request: Mapping[str, Any]) -> dict[str, Any]:
-    return sim.status()
+    return status_of(sim)
 
 
 def op_set_faults(sim: Simulator, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,7 +200,7 @@ def op_set_state(sim: Simulator, request: Mapping[str, Any]) -> dict[str, Any]:
                 _apply_settings(sim, value)
             else:
                 raise ControlError(f"set_state: unknown key {key!r}")
-    state: dict[str, Any] = sim.status()["state"]
+    state: dict[str, Any] = status_of(sim)["state"]
     return state
 
 

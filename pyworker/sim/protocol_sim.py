@@ -3,10 +3,9 @@
     register_url_handler()
     port = serial.serial_for_url("sim://?model=pi30max&latency_ms=80&seed=1", baudrate=2400)
 
-Options: see ``SimConfig`` (model, latency_ms, pacing, seed, speed, start, fault, control,
-name, soc, weather, clouds, lat, load_w, unsupported, pcp02, battery_ah). While the unit is
-unplugged, open() fails and a port opened before the unplug raises SerialException on every
-read and write until it is closed and opened again.
+Options: the table in config.py (docs/simulator.md lists it). While the unit is unplugged,
+open() fails and a port opened before the unplug raises SerialException on every read and
+write until it is closed and opened again.
 """
 
 from __future__ import annotations
@@ -19,8 +18,10 @@ from urllib.parse import urlsplit
 import serial
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
+from .config import SimConfig
 from .line import SimLine
-from .simulator import SimConfig, Simulator, simulator_for
+from .registry import simulator_for
+from .simulator import Simulator
 
 POLL_S = 0.02  # how often a blocked read looks at the plug and cancel state
 
@@ -71,9 +72,7 @@ class Serial(SerialBase):  # type: ignore[misc]
 
     def close(self) -> None:
         self.is_open = False
-        sim, self.sim, self.line = self.sim, None, None
-        if sim is not None and sim.config.name is None and sim.config.control is None:
-            sim.close()
+        self.sim, self.line = None, None
 
     @staticmethod
     def from_url(url: str) -> SimConfig:

@@ -146,5 +146,4 @@ def serve_pty(sim: Simulator, link: Path | None) -> int:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        sim.close()
     return 0

@@ -6,46 +6,23 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli import error_json, print_json
+from .. import cli_args
 from ..errors import InvalidRequestError, Pi30Error, RequestError
-from ..protocol import PROTOCOLS, command_text, decode, encode_raw
-from ..protocol.profiles import PROFILE_IDS, catalogue_for
+from ..output import add_format_option, chosen_format, error_json, print_json, rows_table
+from ..protocol import command_text, decode, encode_raw
+from ..protocol.profiles import catalogue_for
 from .factory import open_transport
 from .ports import list_ports
 
 
 def register(subparsers: Any) -> None:
-    from ..output import add_format_option
-
-    p = subparsers.add_parser(
-        "query",
-        help="send one command to an inverter and print the decoded answer",
-        description="Send one query (query QPIGS --port /dev/ttyUSB0) or setter (query POP "
-        "'SBU first' --port ...) and print the answer as JSON. Exit 0 with {command, data, "
-        "units} (setters: {command, sent, data}); exit 1 with {error: {code, message}} when the "
-        "unit or the port fails (CRC, NAK, UNSUPPORTED, WRONG_PROTOCOL, MALFORMED, TIMEOUT, "
-        "PORT_UNAVAILABLE); exit 2 when the request itself is invalid (nothing is sent). "
-        "Do not run it on a port a worker already owns.",
-    )
+    p = cli_args.add_command(subparsers, "query", run_query)
     p.add_argument("command", help="QPIGS, QPGS1, QED20260101, POP, PBCV...")
     p.add_argument("value", nargs="?", default=None, help="setter value (02, 'SBU first', 44.0)")
-    p.add_argument(
-        "--port",
-        required=True,
-        help="/dev/ttyUSB0, COM3, /dev/hidraw0, socket://host:8899, rfc2217://host:port, sim://",
-    )
-    p.add_argument(
-        "--protocol",
-        default="PI30",
-        type=str.upper,
-        choices=PROTOCOLS,
-        help="protocol variant (default PI30)",
-    )
-    p.add_argument(
-        "--profile",
-        type=str.lower,
-        choices=PROFILE_IDS,
-        help="the unit's device profile: its codes and layouts (see `pi30-worker profiles`)",
+    cli_args.add_port_option(p)
+    cli_args.add_protocol_option(p, default="PI30", help="protocol variant (default PI30)")
+    cli_args.add_profile_option(
+        p, help="the unit's device profile: its codes and layouts (see `pi30-worker profiles`)"
     )
     p.add_argument(
         "--timeout",
@@ -53,22 +30,12 @@ def register(subparsers: Any) -> None:
         default=None,
         help="overall deadline in seconds (default: sized from the answer length at the baud)",
     )
-    p.add_argument("--baud", type=int, default=2400, help="serial speed (default 2400)")
-    p.add_argument(
-        "--no-adjust-zero", action="store_true", help="send a 0x00 CRC byte as is (default: 0x01)"
-    )
+    cli_args.add_baud_option(p)
+    cli_args.add_no_adjust_zero_option(p)
     add_format_option(p)
-    p.set_defaults(func=run_query)
 
-    p = subparsers.add_parser(
-        "ports",
-        help="list the serial ports and inverter USB HID devices of this machine",
-        description="List what --port can open here: serial ports (pyserial's listing, with "
-        "USB vendor:product ids and what the adapter is) and the inverter's own USB port, "
-        "which appears as a HID device (0665:5161) at /dev/hidrawN, not as a serial port.",
-    )
+    p = cli_args.add_command(subparsers, "ports", run_ports)
     add_format_option(p)
-    p.set_defaults(func=run_ports)
 
 
 def query(
@@ -109,6 +76,14 @@ def query(
 
 
 def run_query(args: argparse.Namespace) -> int:
+    """send one command to an inverter and print the decoded answer
+
+    Send one query (query QPIGS --port /dev/ttyUSB0) or setter (query POP 'SBU first' --port ...)
+    and print the answer as JSON. Exit 0 with {command, data, units} (setters: {command, sent,
+    data}); exit 1 with {error: {code, message}} when the unit or the port fails (CRC, NAK,
+    UNSUPPORTED, WRONG_PROTOCOL, MALFORMED, TIMEOUT, PORT_UNAVAILABLE); exit 2 when the request
+    itself is invalid (nothing is sent). Do not run it on a port a worker already owns.
+    """
     try:
         result = query(
             args.port,
@@ -131,8 +106,12 @@ def run_query(args: argparse.Namespace) -> int:
 
 
 def run_ports(args: argparse.Namespace) -> int:
-    from ..output import chosen_format, rows_table
+    """list the serial ports and inverter USB HID devices of this machine
 
+    List what --port can open here: serial ports (pyserial's listing, with USB vendor:product ids
+    and what the adapter is) and the inverter's own USB port, which appears as a HID device
+    (0665:5161) at /dev/hidrawN, not as a serial port.
+    """
     ports = list_ports()
     if chosen_format(args.format) == "json":
         print_json([port.to_dict() for port in ports])

@@ -2,6 +2,8 @@
 
 ``/dev/ttyUSB0``, ``COM3``, ``socket://host:8899`` (Elfin, ser2net, ESP-link), ``rfc2217://``
 and ``sim://`` all take the same path, so the simulator exercises the code real ports use.
+``sim://`` opens once the program has registered the simulator's URL handler (``pi30-worker``
+does at start, see pyworker.cli): this package does not know the simulator.
 """
 
 from __future__ import annotations
@@ -31,14 +33,6 @@ def _device_errors() -> tuple[type[BaseException], ...]:
 
         errors.append(termios.error)
     return tuple(errors)
-
-
-def _register_sim() -> None:
-    try:
-        from ..sim import register_url_handler
-    except ImportError as exc:  # pragma: no cover - the simulator ships with the package
-        raise PortUnavailableError(f"sim:// needs the simulator package: {exc}") from exc
-    register_url_handler()
 
 
 def open_failure_message(url: str, exc: BaseException) -> str:
@@ -85,8 +79,6 @@ class SerialTransport(Transport):
     def open(self) -> None:
         if self.is_open:
             return
-        if self.url.lower().startswith("sim://"):
-            _register_sim()
         options: dict[str, Any] = {
             "baudrate": self.baud,
             "bytesize": serial.EIGHTBITS,

@@ -2,7 +2,10 @@
 there), so tests import their common helpers, such as ``cli_runner``, by name.
 
 The fixtures here start the CLI's long-running commands, wait until they are ready and stop them
-when the test ends, whatever happened in it."""
+when the test ends, whatever happened in it.
+
+The test process is a composition root like ``pi30-worker`` itself: it registers the
+simulator's ``sim://`` handler with pyserial, which the transport does not know."""
 
 from __future__ import annotations
 
@@ -12,6 +15,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from cli_runner import ChildProcess, PtySimulator, WorkerProcess
 from factories import cleaned_up
+
+from pyworker.sim import register_url_handler
+
+register_url_handler()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def run_json(*args: str) -> tuple[int, Any]:
 # -- help and the console script ------------------------------------------------------------
 HELP_WORDS = {
     "": ["commands", "encode", "decode"],
-    "commands": ["--json", "--protocol"],
+    "commands": ["--format", "--json", "--protocol"],
     "encode": ["COMMAND", "VALUE", "POP 02", "--no-adjust-zero"],
     "decode": ["COMMAND", "--hex", "exit 1"],
 }
@@ -48,7 +48,7 @@ def test_console_script_is_installed() -> None:
 
 # -- commands -------------------------------------------------------------------------------
 def test_commands_table() -> None:
-    result = run_cli("commands")
+    result = run_cli("commands", "--format", "table")
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert lines[-1] == "PI30: 23 queries, 29 setters"
@@ -60,15 +60,17 @@ def test_commands_table() -> None:
 
 
 def test_commands_table_max() -> None:
-    result = run_cli("commands", "--protocol", "pi30max")
+    result = run_cli("commands", "--protocol", "pi30max", "--format", "table")
     assert result.returncode == 0
     assert result.stdout.splitlines()[-1] == "PI30MAX: 40 queries, 29 setters"
     assert "QED<day> " in result.stdout
 
 
 @pytest.mark.parametrize("protocol", ["PI30", "PI30MAX"])
-def test_commands_json_is_the_catalogue(protocol: str) -> None:
-    code, data = run_json("commands", "--json", "--protocol", protocol)
+@pytest.mark.parametrize("how", [["--json"], ["--format", "json"], []])
+def test_commands_json_is_the_catalogue(protocol: str, how: list[str]) -> None:
+    # --json (as before), --format json, or nothing when piped: the catalogue as one JSON line
+    code, data = run_json("commands", *how, "--protocol", protocol)
     assert code == 0
     assert data == json.loads(json.dumps(served_catalogue(get_catalogue(protocol))))
 

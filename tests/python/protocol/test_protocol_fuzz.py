@@ -45,7 +45,6 @@ def real_frames() -> list[tuple[str, str, bytes]]:
             except Pi30Error:
                 continue  # NAK: the model does not know it
             frames.append((protocol, text, reply.data))
-        sim.close()
     return frames
 
 

@@ -45,15 +45,12 @@ def truth(commands: tuple[str, ...] = ROTATION) -> dict[str, str]:
             start=parse_time(SIM_START),
         )
     )
-    try:
-        out = {}
-        for text in commands:
-            reply = sim.transact(encode_raw(text))
-            assert reply.data is not None
-            out[text] = decode(text, reply.data).raw
-        return out
-    finally:
-        sim.close()
+    out = {}
+    for text in commands:
+        reply = sim.transact(encode_raw(text))
+        assert reply.data is not None
+        out[text] = decode(text, reply.data).raw
+    return out
 
 
 def paced_worker(tmp: Path, name: str, *extra: str) -> SimWorker:

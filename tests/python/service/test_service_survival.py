@@ -96,6 +96,7 @@ CRASHING_WORKER = """
 import sys
 from pyworker.service import port_runner, server
 from pyworker.service.cli import setup_logging
+from pyworker.sim import register_url_handler
 
 def boom(*args, **kwargs):
     raise RuntimeError("injected bug")
@@ -105,6 +106,7 @@ if target == "port":
     port_runner.PortRunner._maintain_port = boom
 else:
     server.WorkerService._receive = boom
+register_url_handler()  # sim://, as pi30-worker registers it
 setup_logging("INFO")
 config = server.ServiceConfig(port_url=sys.argv[2], binds=[sys.argv[3]])
 sys.exit(server.WorkerService(config).run())

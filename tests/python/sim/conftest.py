@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import cleaned_up
 from sim_helpers import WINTER_DAY, Unit
 
 from pyworker.sim import SimConfig, Simulator
@@ -30,9 +29,10 @@ def stopped_clock_unit(**options: Any) -> Unit:
 
 
 @pytest.fixture
-def make_unit() -> Iterator[Callable[..., Unit]]:
-    """A simulator on a stopped clock (moved by step()), no pacing, no latency, seed 1."""
-    yield from cleaned_up(stopped_clock_unit, lambda unit: unit.sim.close())
+def make_unit() -> Callable[..., Unit]:
+    """A simulator on a stopped clock (moved by step()), no pacing, no latency, seed 1 (an
+    in-process simulator holds nothing to release)."""
+    return stopped_clock_unit
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 
 from pyworker.protocol import Decoded, decode, encode, encode_raw
 from pyworker.sim import Simulator
+from pyworker.sim.control import status_of
 
 WINTER_DAY = datetime(2026, 1, 15, 0, 0)
 
@@ -44,5 +45,5 @@ class Unit:
 
     @property
     def state(self) -> dict[str, Any]:
-        state: dict[str, Any] = self.sim.status()["state"]
+        state: dict[str, Any] = status_of(self.sim)["state"]
         return state

@@ -12,7 +12,7 @@ from sim_helpers import Unit
 from pyworker.errors import CrcError, NakError
 from pyworker.protocol import FrameSplitter, decode, encode
 from pyworker.sim import parse_fault_spec
-from pyworker.sim.control import handle_request
+from pyworker.sim.control import handle_request, status_of
 
 QMOD = encode("QMOD")
 
@@ -130,12 +130,12 @@ def test_faults_set_while_running_and_counted(make_unit: Callable[..., Unit]) ->
     assert unit.raw(QMOD) == b"(B\xe7\xc9\n"
     handle_request(unit.sim, {"op": "set_faults", "clear": True})
     assert unit.raw(QMOD) == b"(B\xe7\xc9\r"
-    status = unit.sim.status()
+    status = status_of(unit.sim)
     assert status["transactions"] == {"QMOD": 5}
     assert status["injected"] == {"lf": 1}
     assert [r["fault"] for r in status["recent"]] == [None, None, None, "lf", None]
     handle_request(unit.sim, {"op": "reset_counters"})
-    status = unit.sim.status()
+    status = status_of(unit.sim)
     assert status["transactions"] == {} and status["injected"] == {} and status["recent"] == []
 
 
@@ -145,7 +145,7 @@ def test_transactions_are_counted_per_command(make_unit: Callable[..., Unit]) ->
         unit.raw(encode(text, protocol="PI30MAX") if text != "QXYZ" else b"QXYZ\r")
     unit.raw(encode("POP", 1))
     unit.raw(b"QPIGS\x00\x00\r")  # a bad CRC
-    counts = unit.sim.status()["transactions"]
+    counts = status_of(unit.sim)["transactions"]
     assert counts == {"QPIGS": 2, "QPGS": 1, "QED": 1, "QXYZ": 1, "POP": 1, "<invalid>": 1}
 
 
