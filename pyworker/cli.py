@@ -21,6 +21,7 @@ from .errors import Pi30Error, ProtocolError
 from .output import add_format_option, error_json, formatted, print_json
 from .protocol import Command, allowed_values, decode, encode
 from .protocol.catalogue.profiles import catalogue_for, get_profile
+from .protocol.served import data_keys, served_catalogue
 
 # Packages that add sub-commands: each module has ``register(subparsers)`` which sets
 # ``func`` on its parsers. Imported lazily by name so Linux-only parts load only where used.
@@ -45,7 +46,7 @@ def _command_row(cmd: Command) -> tuple[str, str, str, str]:
     elif cmd.options_key:
         details = f"{cmd.options_key} (list, {cmd.options_unit or ''})".replace(", )", ")")
     else:
-        keys = [k for f in cmd.fields for k in (f.flags or (f.key,))]
+        keys = list(data_keys(cmd))
         details = ", ".join(keys[:5]) + (f" ... ({len(keys)} keys)" if len(keys) > 5 else "")
     return name, cmd.kind, cmd.description, details
 
@@ -64,7 +65,7 @@ def _cmd_commands(args: argparse.Namespace) -> int:
     A table on a terminal, the catalogue as one JSON document when piped (--format picks).
     """
     catalogue = catalogue_for(*_protocol_and_profile(args))
-    print_json(catalogue.to_dict())
+    print_json(served_catalogue(catalogue))
     return 0
 
 

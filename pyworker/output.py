@@ -97,13 +97,14 @@ def field_labels(command: str, protocols: Sequence[str] = ()) -> dict[str, str]:
     """The catalogue's label of each field ``command`` gives (first protocol that knows it)."""
     from .errors import Pi30Error
     from .protocol import PROTOCOLS, get_catalogue
+    from .protocol.served import data_keys
 
     for protocol in protocols or PROTOCOLS:
         try:
             entry = get_catalogue(protocol).resolve(command)[0]
         except (Pi30Error, KeyError, ValueError):
             continue
-        return {f.key: f.label for f in entry.fields if f.label and not f.flags}
+        return {key: meta["label"] for key, meta in data_keys(entry).items()}
     return {}
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pyworker.protocol import get_catalogue
 from pyworker.protocol.catalogue.profiles import PROFILES, Profile, catalogue_for
+from pyworker.protocol.served import served_catalogue
 
 PROTOCOLS = ("PI30", "PI30MAX")
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "commands.md"
@@ -27,7 +28,7 @@ def catalogues() -> dict[str, dict[str, Command]]:
     """protocol -> command name -> command, in catalogue order."""
     out: dict[str, dict[str, Command]] = {}
     for protocol in PROTOCOLS:
-        data = get_catalogue(protocol).to_dict()
+        data = served_catalogue(get_catalogue(protocol))
         out[protocol] = {c["name"]: c for c in data["commands"]}
     return out
 
@@ -118,40 +119,40 @@ def field_unit(field: dict[str, Any]) -> str:
     return str(field.get("unit") or "")
 
 
+# What the lists of a reading hold (the served keys say which keys are lists).
+LIST_LABELS = {
+    "active_warnings": "keys of the active warnings",
+    "active_faults": "keys of the active faults (names ending in _fault)",
+}
+
+
 def field_rows(command: Command) -> list[tuple[str, list[str]]]:
-    """(data key, table row) for every key a query's decoded data holds."""
+    """(data key, table row) for every key a query's decoded data holds (its served keys)."""
+    fields = {f["key"]: f for f in command.get("fields", [])}
     out: list[tuple[str, list[str]]] = []
-    for field in command.get("fields", []):
-        if field.get("flags"):
+    for key, meta in command["keys"].items():
+        field = fields.get(key)
+        if meta.get("group"):
             # a status byte: each flag is its own key in the data
-            for flag in field["flags"]:
-                label = flag.removeprefix("is_").replace("_", " ").capitalize()
-                out.append(
-                    (flag, [code(flag), f"{label} ({field.get('label', '')})", "bool"] + [""] * 3)
-                )
-            continue
-        values = ", ".join(str(v) for v in field["enum"].values()) if field.get("enum") else ""
-        classes = " / ".join(x for x in (field.get("device_class"), field.get("state_class")) if x)
-        row = [
-            code(field["key"]),
-            field.get("label", ""),
-            field["type"],
-            field_unit(field),
-            classes,
-            values,
-        ]
-        out.append((field["key"], row))
-    if command.get("options_key"):
-        key = command["options_key"]
-        out.append(
-            (key, [code(key), "selectable values", "list", command.get("options_unit", ""), "", ""])
-        )
-    if command.get("response") == "bits":
-        for key, what in (("active_warnings", "warnings"), ("active_faults", "faults")):
-            label = f"keys of the active {what}" + (
-                " (names ending in _fault)" if what == "faults" else ""
+            group = fields[meta["group"]].get("label", "")
+            out.append((key, [code(key), f"{meta['label']} ({group})", "bool"] + [""] * 3))
+        elif field is None:
+            label = LIST_LABELS.get(key, "selectable values")
+            out.append((key, [code(key), label, "list", meta.get("unit", ""), "", ""]))
+        else:
+            values = ", ".join(str(v) for v in field["enum"].values()) if field.get("enum") else ""
+            classes = " / ".join(
+                x for x in (field.get("device_class"), field.get("state_class")) if x
             )
-            out.append((key, [code(key), label, "list", "", "", ""]))
+            row = [
+                code(key),
+                field.get("label", ""),
+                field["type"],
+                field_unit(field),
+                classes,
+                values,
+            ]
+            out.append((key, row))
     return out
 
 

@@ -205,7 +205,7 @@ class WorkerClient extends EventEmitter {
 
     /**
      * Send one request and wait for its reply.
-     * @param {string} op query | set | catalogue | health
+     * @param {string} op query | set | catalogue | health | resolve
      * @param {object} [fields] op fields (command, value, max_age_ms, ...)
      * @param {{timeout?: number}} [opts] timeout: the request's deadline (ms)
      * @returns {Promise<object>} the reply map (ok: true); rejects with a Pi30Error
@@ -224,7 +224,7 @@ class WorkerClient extends EventEmitter {
         }
         const id = this.nextId++;
         const request = { v: PROTOCOL_VERSION, id, op, ...fields };
-        if (op === 'query' || op === 'set') request.timeout_ms = timeout;
+        if (op === 'query' || op === 'set' || op === 'resolve') request.timeout_ms = timeout;
         const frame = encode(request);
         return new Promise((resolve, reject) => {
             const timer = setTimeout(

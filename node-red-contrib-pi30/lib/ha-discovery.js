@@ -2,12 +2,11 @@
 /**
  * Home Assistant MQTT discovery from the command catalogue: which entity each field of a
  * query answer becomes (sensor, enum sensor, binary sensor) and which setters become controls
- * (select, number), with their topics. Pure functions of catalogue data: the field list comes
- * from the worker's catalogue (or its snapshot), never from here.
+ * (select, number), with their topics. Pure functions of catalogue data: the keys and their
+ * metadata, the setters and their allowed values come from the worker's served catalogue (or
+ * its snapshot), never from here.
  * Discovery topic: <prefix>/<component>/<device id>/<object id>/config (HA's documented form).
  */
-
-const { setterValues, labelFromKey } = require('./catalogue');
 
 const CONTROL_KINDS = { choice: 'select', current: 'number', number: 'number' };
 const PKG = require('../package.json');
@@ -110,17 +109,17 @@ function common(topics, device, objectId, name, options) {
  * @param {object} p
  * @param {string} p.command the answer's command text (QPIGS, QPGS1, ENERGY)
  * @param {object} p.data the answer's data (keys as decoded)
- * @param {object} p.meta CatalogueIndex#fieldMeta(command)
+ * @param {object} p.keys the served keys of the command's query (label, type, unit, options)
  * @returns {{topic: string, component: string, objectId: string, config: object}[]}
  */
-function fieldEntities({ command, data, meta, topics, device, options, skip }) {
+function fieldEntities({ command, data, keys, topics, device, options, skip }) {
     const out = [];
     const expire = Number(options.expireAfter) > 0 ? Number(options.expireAfter) : 0;
     for (const key of Object.keys(data)) {
         if (skip && skip(command, key)) continue;
-        const info = meta[key] || {};
+        const info = keys[key] || {};
         const objectId = slug(`${command}_${key}`);
-        const base = common(topics, device, objectId, info.label || labelFromKey(key), info);
+        const base = common(topics, device, objectId, info.label || key, info);
         base.state_topic = topics.state(command);
         let component;
         if (info.type === 'bool' || typeof data[key] === 'boolean') {
@@ -170,15 +169,14 @@ const NUMBER_AS_OPTION = "'%g' | format(value_json.{key} | float)";
 
 /**
  * Controls whose read-back lives in `command`'s answer: a select per mode setter (choices from
- * the catalogue), a number per current/voltage setter (the unit's own values where known).
- * Dangerous setters are never offered.
- * @param {object} p.catalogue CatalogueIndex
- * @param {object} p.live {currentOptions by query, batteryVoltage}
+ * the catalogue), a number per current/voltage setter (the values the worker serves for the
+ * unit). Dangerous setters are never offered.
+ * @param {object} p.catalogue CatalogueIndex (served setters carry their `values`)
+ * @param {object} p.keys the served keys of the command's query
  */
-function controlEntities({ command, data, catalogue, topics, device, skip, live }) {
+function controlEntities({ command, data, keys, catalogue, topics, device, skip }) {
     // Controls show the setting itself: they never expire (they go unavailable with the link).
     const out = [];
-    const meta = catalogue.fieldMeta(command);
     for (const setter of catalogue.setters()) {
         let component = setter.arg && CONTROL_KINDS[setter.arg.kind];
         let numeric = component === 'number';
@@ -186,19 +184,14 @@ function controlEntities({ command, data, catalogue, topics, device, skip, live 
         if (!component || setter.dangerous || !rb || rb.query !== command || !(rb.field in data))
             continue;
         if (skip && skip(setter.name, rb.field)) continue;
-        const info = meta[rb.field] || {};
+        const info = keys[rb.field] || {};
         const objectId = slug(`set_${setter.name}`);
         const base = common(topics, device, objectId, info.label || setter.description, info);
         base.state_topic = topics.state(command);
         base.value_template = `{{ value_json.${rb.field} }}`;
         base.command_topic = topics.command(setter.name);
         base.entity_category = 'config';
-        const optionsQuery = setter.arg.options_query;
-        const values = setterValues(setter, {
-            currentOptions:
-                optionsQuery && live.currentOptions ? live.currentOptions[optionsQuery] : undefined,
-            batteryVoltage: live.batteryVoltage,
-        });
+        const values = setter.values || { values: [] };
         if (component === 'select') {
             base.options = values.values.map((v) => v.value);
             if (!base.options.length) continue;

@@ -4,8 +4,6 @@
  * messages; a failure never does (it goes to done(err) / Catch nodes instead).
  */
 
-const { labelFromKey } = require('./catalogue');
-
 /** Facts about where a reading came from, on `msg.pi30` in both output modes. */
 function provenance(reply) {
     const out = { command: reply.command };
@@ -27,19 +25,19 @@ function objectMessage(msg, reply, command) {
 /**
  * Split mode: one message per field, ready for Home Assistant companion entity nodes.
  * topic = field key, payload = value, plus unit, label, device_class, state_class, icon and
- * (for enumerations) options from the catalogue.
+ * (for enumerations) options from the served catalogue's keys of the query.
  * @param {(m: object) => object} clone copies the input message (RED.util.cloneMessage)
  */
-function splitMessages(msg, reply, command, meta, clone) {
+function splitMessages(msg, reply, command, keys, clone) {
     const units = reply.units || {};
     const out = [];
     for (const [key, value] of Object.entries(reply.data || {})) {
         const m = clone(msg);
-        const info = meta[key] || {};
+        const info = keys[key] || {};
         m.topic = key;
         m.payload = value;
         m.command = reply.command || command;
-        m.label = info.label || labelFromKey(key);
+        m.label = info.label || key; // keys the catalogue does not know (unknown_9...)
         const unit = units[key] !== undefined ? units[key] : info.unit;
         if (unit !== undefined && unit !== null && unit !== '') m.unit = unit;
         for (const k of ['device_class', 'state_class', 'icon', 'options']) {

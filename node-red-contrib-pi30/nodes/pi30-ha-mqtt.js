@@ -39,7 +39,6 @@ module.exports = function (RED) {
         const published = new Map(); // config topic -> JSON published this run
         const controls = new Map(); // setter -> whether its value is a number
         const latest = new Map(); // command -> its last data
-        const live = { currentOptions: {}, batteryVoltage: undefined };
         const previous = new Set(); // config topics published before this deploy (context)
         let entities = 0;
 
@@ -68,8 +67,12 @@ module.exports = function (RED) {
                 const command = commandOfTopic(topic);
                 if (command !== null && !wanted(command)) clearConfig(send, topic);
             }
-            for (const [command, data] of pending) answer(send, command, data);
+            const waiting = [...pending];
             pending.clear();
+            return waiting.reduce(
+                (done, [command, data]) => done.then(() => answer(send, command, data)),
+                Promise.resolve(),
+            );
         }
 
         /** The query a published config topic belongs to (command names hold no "_"). */
@@ -81,8 +84,10 @@ module.exports = function (RED) {
             inverter
                 .request('health')
                 .then((reply) => {
-                    identify(node.send.bind(node), reply);
-                    status();
+                    // in turn with the messages: it answers the ones waiting for the identity
+                    queue = queue
+                        .then(() => identify(node.send.bind(node), reply))
+                        .then(status, (err) => view.failed(err));
                 })
                 .catch(() => {
                     /* the link state says it; the next answer asks again */
@@ -95,12 +100,11 @@ module.exports = function (RED) {
         function commandOfTopic(topic) {
             const objectId = topic.split('/').slice(-2, -1)[0] || '';
             const [head, rest] = objectId.split(/_(.*)/s);
-            const catalogue = inverter.catalogue();
             if (head === 'set' && rest) {
-                const setter = catalogue.resolve(rest);
-                return setter && setter.command.readback ? setter.command.readback.query : null;
+                const setter = inverter.catalogue().command(rest);
+                return setter && setter.readback ? setter.readback.query : null;
             }
-            return rest && catalogue.resolve(head) ? head.toUpperCase() : null;
+            return rest ? head.toUpperCase() : null;
         }
 
         function sendConfig(send, topic, cfg) {
@@ -119,47 +123,47 @@ module.exports = function (RED) {
             remember();
         }
 
-        /** Facts of the unit that shape the controls: its current lists, its battery voltage.
-         * @returns {boolean} whether they changed */
-        function learn(command, data) {
-            const resolved = inverter.catalogue().resolve(command);
-            if (!resolved) return false;
-            const cmd = resolved.command;
-            const before = JSON.stringify(live);
-            if (cmd.options_key && Array.isArray(data[cmd.options_key])) {
-                live.currentOptions[cmd.name] = data[cmd.options_key];
-            }
-            if (cmd.name === 'QPIRI' && Number(data.battery_voltage) > 0)
-                live.batteryVoltage = Number(data.battery_voltage);
-            return JSON.stringify(live) !== before;
+        /** An answer that tells the unit's facts (its current lists, its battery voltage) may
+         * change the values the worker serves for the controls: fetch them again.
+         * @returns {Promise<boolean>} whether it was such an answer, new */
+        async function learn(command, data) {
+            const before = latest.get(command);
+            const isFact = inverter.catalogue().factQueries.includes(command);
+            if (!isFact || JSON.stringify(before) === JSON.stringify(data)) return false;
+            await inverter.refreshCatalogue();
+            return true;
         }
 
-        function answer(send, command, data) {
+        /** The served keys of a command's reading (QPGS1 -> QPGS's), from the worker. */
+        async function keysOf(command) {
+            const resolved = await inverter.resolve(command);
+            return (resolved && resolved.entry.keys) || {};
+        }
+
+        async function answer(send, command, data) {
             setOnline(send, true); // an answer came: the link is up
+            const learned = await learn(command, data);
             latest.set(command, data);
-            if (learn(command, data)) {
+            if (learned && options.controls) {
                 // the controls of the commands seen so far now know the unit's own values
                 for (const [other, otherData] of latest) {
                     if (other === command) continue;
-                    const catalogue = inverter.catalogue();
                     const ctx = {
                         command: other,
                         data: otherData,
+                        keys: await keysOf(other),
                         topics,
                         device,
                         options,
                         skip,
-                        catalogue,
-                        live,
+                        catalogue: inverter.catalogue(),
                     };
-                    if (options.controls)
-                        for (const e of ha.controlEntities(ctx))
-                            sendConfig(send, e.topic, e.config);
+                    for (const e of ha.controlEntities(ctx)) sendConfig(send, e.topic, e.config);
                 }
             }
             const catalogue = inverter.catalogue();
-            const meta = catalogue.fieldMeta(command);
-            const ctx = { command, data, meta, topics, device, options, skip, catalogue, live };
+            const keys = await keysOf(command);
+            const ctx = { command, data, keys, topics, device, options, skip, catalogue };
             const list = ha.fieldEntities(ctx);
             if (options.controls) list.push(...ha.controlEntities(ctx));
             const prefix = `${options.discoveryPrefix}/`;
@@ -197,7 +201,7 @@ module.exports = function (RED) {
                 );
         }
 
-        function handle(msg, send) {
+        async function handle(msg, send) {
             const setter = topics ? topics.setterOf(msg.topic) : null;
             if (setter !== null) {
                 if (!controls.has(setter))
@@ -226,12 +230,12 @@ module.exports = function (RED) {
                 return;
             }
             if (msg.topic === 'link' && typeof msg.payload === 'boolean') {
-                identify(send, msg.health || inverter.health);
+                await identify(send, msg.health || inverter.health);
                 setOnline(send, msg.payload);
                 return;
             }
             if (msg.topic === 'health' && msg.payload && typeof msg.payload === 'object') {
-                identify(send, msg.payload);
+                await identify(send, msg.payload);
                 setOnline(
                     send,
                     Boolean(msg.payload.port && msg.payload.port.state === 'connected'),
@@ -245,20 +249,20 @@ module.exports = function (RED) {
                 typeof msg.payload === 'object' &&
                 !Array.isArray(msg.payload)
             ) {
-                if (!inverter.catalogue().resolve(command)) {
+                if (!(await inverter.resolve(command))) {
                     throw new Pi30Error(
                         'INVALID_REQUEST',
                         `${command}: not a command of the catalogue`,
                     );
                 }
                 if (!wanted(command)) return;
-                identify(send, inverter.health);
+                await identify(send, inverter.health);
                 if (!topics) {
                     pending.set(command, msg.payload);
                     askIdentity();
                     return;
                 }
-                answer(send, command, msg.payload);
+                await answer(send, command, msg.payload);
                 return;
             }
             throw new Pi30Error(
@@ -267,10 +271,15 @@ module.exports = function (RED) {
             );
         }
 
+        // one message at a time: an answer may wait for the worker (its keys, its values)
+        let queue = Promise.resolve();
         handleInput(node, binding, (msg, send) => {
-            handle(msg, send);
-            status();
-            return null; // handle() sent what there was to send
+            const turn = queue.then(() => handle(msg, send));
+            queue = turn.catch(() => {}); // its failure is this message's, not the next one's
+            return turn.then(() => {
+                status();
+                return null; // handle() sent what there was to send
+            });
         });
 
         // The worker's link as seen by the inverter config node: availability follows it at

@@ -8,7 +8,7 @@
 const { WorkerClient, STATES } = require('../lib/client');
 const { ManagedWorker, serveArguments } = require('../lib/worker-process');
 const { findPython } = require('../lib/python-finder');
-const { CatalogueIndex, snapshotFor, setterValues, PROTOCOLS } = require('../lib/catalogue');
+const { CatalogueIndex, snapshotFor, PROTOCOLS } = require('../lib/catalogue');
 const { Pi30Error } = require('../lib/errors');
 
 const DEFAULT_ENDPOINT = 'tcp://127.0.0.1:5630';
@@ -17,6 +17,8 @@ const DEFAULT_ENDPOINT = 'tcp://127.0.0.1:5630';
 // waiting in the worker's queue behind other flows.
 const DEFAULT_TIMEOUT_MS = 10000;
 const HEALTH_EVERY_MS = 15000;
+// the worker's answers that say the text is no setter it would take
+const REFUSED_TEXT = new Set(['UNKNOWN_COMMAND', 'INVALID_VALUE', 'INVALID_REQUEST']);
 const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
 
 module.exports = function (RED) {
@@ -160,22 +162,50 @@ module.exports = function (RED) {
                 refreshCatalogue();
         }
 
-        async function refreshCatalogue() {
+        const resolved = new Map(); // query text -> the worker's resolution (stable per profile)
+        /** Fetch the worker's catalogue (its setters' values follow what it read of the unit). */
+        async function refreshCatalogue(timeout = Math.min(node.timeout, 5000)) {
             try {
-                const reply = await node.client.request(
-                    'catalogue',
-                    {},
-                    { timeout: Math.min(node.timeout, 5000) },
-                );
+                const reply = await node.client.request('catalogue', {}, { timeout });
                 const data =
                     reply.catalogue && Array.isArray(reply.catalogue.commands)
                         ? reply.catalogue
                         : reply;
+                const before = node.liveCatalogue;
                 node.liveCatalogue = new CatalogueIndex(data, 'worker');
+                if (!before || before.profile !== node.liveCatalogue.profile) resolved.clear();
             } catch (err) {
                 /* the snapshot stays in use */
             }
         }
+        node.refreshCatalogue = refreshCatalogue;
+
+        /**
+         * What a command text is (QPGS1 -> the query QPGS, POP02 -> the setter POP with "02"):
+         * the worker's `resolve` answer, with the served entry for the unit. When the worker
+         * cannot be asked, an exact name of the catalogue in use; null when unknown.
+         */
+        node.resolve = async function (text) {
+            const key = String(text || '')
+                .trim()
+                .toUpperCase();
+            if (!key) return null;
+            if (resolved.has(key)) return resolved.get(key);
+            try {
+                const reply = await node.request(
+                    'resolve',
+                    { command: key },
+                    { timeout: Math.min(node.timeout, 5000) },
+                );
+                // a setter's values follow the unit's facts: ask again next time
+                if (reply.kind === 'query') resolved.set(key, reply);
+                return reply;
+            } catch (err) {
+                if (err.code === 'UNKNOWN_COMMAND') return null;
+                const entry = node.catalogue().command(key);
+                return entry ? { name: entry.name, arg: null, kind: entry.kind, entry } : null;
+            }
+        };
 
         node.client.on('state', (state) => {
             if (state === STATES.CONNECTED) {
@@ -297,18 +327,8 @@ module.exports = function (RED) {
         const inverter = liveInverter(req.query.inverter);
         // no catalogue yet, or the worker's stand-in while it identifies the unit: ask again
         const unsettled = inverter && !(inverter.liveCatalogue && inverter.liveCatalogue.profile);
-        if (unsettled && inverter.client.state === STATES.CONNECTED) {
-            try {
-                const reply = await inverter.request('catalogue', {}, { timeout: 3000 });
-                const data =
-                    reply.catalogue && Array.isArray(reply.catalogue.commands)
-                        ? reply.catalogue
-                        : reply;
-                inverter.liveCatalogue = new CatalogueIndex(data, 'worker');
-            } catch (err) {
-                /* fall back to the snapshot */
-            }
-        }
+        if (unsettled && inverter.client.state === STATES.CONNECTED)
+            await inverter.refreshCatalogue(3000);
         if (inverter && inverter.liveCatalogue) {
             const c = inverter.liveCatalogue;
             res.json({
@@ -324,40 +344,32 @@ module.exports = function (RED) {
         res.json({ source: 'snapshot', protocol: snap.protocol, commands: snap.commands });
     });
 
-    // Value suggestions for one setter; with a live worker, from the unit's own lists.
+    // Value suggestions for one setter: the worker's for its unit (it reads the facts they
+    // depend on), else the catalogue's. The worker resolves whole texts (POP02).
     RED.httpAdmin.get('/pi30/setter-values', permission, async (req, res) => {
         const inverter = liveInverter(req.query.inverter);
+        const notSetter = (message) =>
+            res.status(404).json({ error: { code: 'UNKNOWN_COMMAND', message } });
+        if (inverter && inverter.client.state === STATES.CONNECTED) {
+            try {
+                const r = await inverter.request(
+                    'resolve',
+                    { command: String(req.query.command || '') },
+                    { timeout: 4000 },
+                );
+                if (r.kind !== 'setter') return notSetter(`not a setter: ${req.query.command}`);
+                return res.json({ command: r.name, dangerous: !!r.dangerous, ...r.entry.values });
+            } catch (err) {
+                if (REFUSED_TEXT.has(err.code)) return notSetter(err.message);
+                /* no answer: the catalogue's values */
+            }
+        }
         const catalogue = inverter
             ? inverter.catalogue()
             : CatalogueIndex.fromSnapshot(protocolOf(req, null));
-        const resolved = catalogue.resolve(req.query.command);
-        if (!resolved || resolved.command.kind !== 'setter') {
-            res.status(404).json({
-                error: { code: 'UNKNOWN_COMMAND', message: `not a setter: ${req.query.command}` },
-            });
-            return;
-        }
-        const cmd = resolved.command;
-        const live = {};
-        if (inverter && inverter.client.state === STATES.CONNECTED) {
-            const ask = (command) =>
-                inverter.request('query', { command, max_age_ms: 600000 }, { timeout: 4000 }).then(
-                    (r) => r.data || {},
-                    () => null,
-                );
-            const arg = cmd.arg || {};
-            if (arg.options_query) {
-                const data = await ask(arg.options_query);
-                const list = data && Object.values(data).find(Array.isArray);
-                if (list) live.currentOptions = list;
-            }
-            if (arg.values_by_battery) {
-                const data = await ask('QPIRI');
-                if (data && data.battery_voltage)
-                    live.batteryVoltage = Math.round(Number(data.battery_voltage));
-            }
-        }
-        res.json({ command: cmd.name, dangerous: !!cmd.dangerous, ...setterValues(cmd, live) });
+        const cmd = catalogue.command(req.query.command);
+        if (!cmd || cmd.kind !== 'setter') return notSetter(`not a setter: ${req.query.command}`);
+        res.json({ command: cmd.name, dangerous: !!cmd.dangerous, ...cmd.values });
     });
 
     // Link state and worker health for the config node's editor.

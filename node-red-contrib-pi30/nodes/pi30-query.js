@@ -43,8 +43,9 @@ module.exports = function (RED) {
             const result = reply.command || command;
             view.ok(result + (reply.cached ? ` (${RED._('pi30-query.status.cached')})` : ''));
             if (node.output === 'split') {
-                const meta = inverter.catalogue().fieldMeta(result);
-                return [splitMessages(msg, reply, command, meta, RED.util.cloneMessage)];
+                const resolved = await inverter.resolve(result);
+                const keys = (resolved && resolved.entry.keys) || {};
+                return [splitMessages(msg, reply, command, keys, RED.util.cloneMessage)];
             }
             return objectMessage(msg, reply, command);
         }

@@ -100,7 +100,11 @@
         });
     }
 
-    /** "QPGS1" -> ["QPGS", "1"] using the catalogue's argument patterns; unknown -> [text, ""]. */
+    /**
+     * "QPGS1" -> ["QPGS", "1"] for the dialog's two inputs: a lookup by name in the served list
+     * (the longest query name that takes an argument and starts the text). Whether the argument
+     * is valid is the worker's to say; unknown -> [text, ""].
+     */
     function splitCommand(text, commands) {
         text = String(text || '')
             .trim()
@@ -110,16 +114,14 @@
         for (var i = 0; i < commands.length; i++) {
             var c = commands[i];
             if (c.name === text) return [text, ''];
-            if (!c.arg_pattern || text.indexOf(c.name) !== 0) continue;
-            var rest = text.slice(c.name.length);
             if (
-                new RegExp('^(?:' + c.arg_pattern + ')$').test(rest) &&
-                (!best || c.name.length > best.name.length)
-            ) {
-                best = c;
-            }
+                c.arg_pattern &&
+                text.indexOf(c.name) === 0 &&
+                (!best || c.name.length > best.length)
+            )
+                best = c.name;
         }
-        return best ? [best.name, text.slice(best.name.length)] : [text, ''];
+        return best ? [best, text.slice(best.length)] : [text, ''];
     }
 
     /** The command's description in the editor's language (`description_fr`...), else English. */
@@ -151,27 +153,14 @@
         select.val(current || '');
     }
 
-    /** Short text lines describing the data keys a query gives (flags expanded). */
+    /** Short text lines describing the data keys a query gives (the served keys). */
     function describeFields(cmd) {
-        var lines = [];
-        (cmd.fields || []).forEach(function (f) {
-            if (f.flags && f.flags.length) {
-                f.flags.forEach(function (flag) {
-                    lines.push(flag + ' (bool)');
-                });
-                return;
-            }
-            var extra = [f.unit, f.device_class, f.state_class].filter(Boolean).join(', ');
-            lines.push(f.key + (extra ? ' (' + extra + ')' : ''));
+        return Object.keys(cmd.keys || {}).map(function (key) {
+            var k = cmd.keys[key];
+            var extra = k.group || k.type === 'list' ? [k.type] : [];
+            extra = extra.concat([k.unit, k.device_class, k.state_class]).filter(Boolean);
+            return key + (extra.length ? ' (' + extra.join(', ') + ')' : '');
         });
-        if (cmd.options_key)
-            lines.push(
-                cmd.options_key +
-                    ' (list' +
-                    (cmd.options_unit ? ', ' + cmd.options_unit : '') +
-                    ')',
-            );
-        return lines;
     }
 
     window.PI30Editor = {

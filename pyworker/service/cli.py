@@ -104,8 +104,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--log-level", default="info", choices=LOG_LEVELS)
 
     p = add_command(subparsers, "request", _cmd_request)
-    p.add_argument("op", choices=("query", "set", "catalogue", "health"))
-    p.add_argument("command", nargs="?", help="QPIGS, QPGS1, POP, MUCHGC, PE...")
+    p.add_argument("op", choices=("query", "set", "catalogue", "health", "resolve"))
+    p.add_argument("command", nargs="?", help="QPIGS, QPGS1, POP, MUCHGC, PE... (resolve: POP02)")
     p.add_argument(
         "value",
         nargs="?",
@@ -205,7 +205,7 @@ def _cmd_request(args: argparse.Namespace) -> int:
     from .security import SecurityError
 
     fields: dict[str, Any] = {}
-    if args.op in ("query", "set"):
+    if args.op in ("query", "set", "resolve"):
         if not args.command:
             print_json(error_json(InvalidRequestError(f"{args.op} needs a COMMAND")))
             return 1

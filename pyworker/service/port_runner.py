@@ -40,6 +40,7 @@ from ..protocol import (
     normalize_setter,
 )
 from ..protocol.catalogue.profiles import Detection, Identity, catalogue_for
+from ..protocol.served import NOMINAL_VOLTAGE_QUERY
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
@@ -168,6 +169,18 @@ class PortRunner:
 
     def identity_report(self) -> dict[str, Any]:
         return report(self.identity, self.detection)
+
+    def known_facts(self) -> tuple[int | None, dict[str, tuple[int, ...]]]:
+        """The unit's nominal battery voltage and current lists as far as read (no I/O)."""
+        facts = self._facts
+        return facts.nominal_battery_voltage, {k: v for k, v in facts.current_options.items() if v}
+
+    def knows_facts_for(self, cmd: Command) -> bool:
+        """True when every fact of the unit that ``cmd``'s allowed values depend on is read."""
+        if battery_dependent(cmd) and self._facts.nominal_battery_voltage is None:
+            return False
+        query = options_query(cmd)
+        return query is None or query in self._facts.current_options
 
     def on_port_state(self, state: str, last_error: Any) -> None:
         """ReconnectingPort's listener (called from this thread)."""
@@ -339,7 +352,7 @@ class PortRunner:
         return decoded
 
     def _learn(self, text: str, decoded: Decoded) -> None:
-        if text == "QPIRI":
+        if text == NOMINAL_VOLTAGE_QUERY:
             nominal = decoded.data.get("battery_voltage")
             if isinstance(nominal, int | float) and int(nominal) in (12, 24, 48):
                 self._facts.nominal_battery_voltage = int(nominal)
@@ -379,6 +392,8 @@ class PortRunner:
         self._expire()
         if isinstance(job, QueryJob):
             self._run_query(job)
+        elif job.waiter.request.op == "resolve":
+            self._run_resolve(job)
         else:
             self._run_setter(job)
 
@@ -446,6 +461,21 @@ class PortRunner:
         audit_set(self.audit, waiter, sent=text, outcome="changed", changed=True, verified=verified)
         self._reply(waiter, set_reply(waiter, cmd.name, text, True, verified))
 
+    def _run_resolve(self, job: SetJob) -> None:
+        """Read the unit's facts a setter's allowed values depend on, then answer ``resolve``
+        (the server put the answer's builder in the waiter's context)."""
+        try:
+            self._setter_context(self._unit_command(job.command))
+        except Pi30Error as exc:
+            log.info("resolve %s: the unit's facts are unknown (%s)", job.command.name, exc)
+        for waiter in self.scheduler.finish(job):
+            try:
+                reply = waiter.context["answer"]()
+            except Pi30Error as exc:
+                self._fail(waiter, exc)
+                continue
+            self._reply(waiter, reply)
+
     def _unit_command(self, cmd: Command) -> Command:
         """The command as this unit's profile defines it (the server resolved the name before
         the unit was identified, or against another profile)."""
@@ -467,9 +497,13 @@ class PortRunner:
     def _setter_context(self, cmd: Command) -> SetterContext:
         facts = self._facts
         if battery_dependent(cmd) and facts.nominal_battery_voltage is None:
-            latest = self.cache.latest("QPIRI")
-            decoded = latest.decoded if latest is not None else self._internal_read("QPIRI", 0)
-            self._learn("QPIRI", decoded)
+            latest = self.cache.latest(NOMINAL_VOLTAGE_QUERY)
+            decoded = (
+                latest.decoded
+                if latest is not None
+                else self._internal_read(NOMINAL_VOLTAGE_QUERY, 0)
+            )
+            self._learn(NOMINAL_VOLTAGE_QUERY, decoded)
             if facts.nominal_battery_voltage is None:
                 raise MalformedError(
                     f"{cmd.name}: the unit's nominal battery voltage (QPIRI) is not 12/24/48 V"

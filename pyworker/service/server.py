@@ -28,12 +28,14 @@ from ..errors import (
 from ..protocol import Catalogue, SetterContext, get_catalogue, normalize_setter
 from ..protocol.catalogue.profiles import catalogue_for, get_profile
 from ..protocol.energy import DEFAULT_MAX_GAP_S
+from ..protocol.served import served_catalogue
 from .audit import AuditLog
 from .cache import AnswerCache
 from .counters import Counters
 from .energy import EnergyMeter, state_path_for
 from .outcomes import claim, deadline_error, failure, query_reply
 from .port_runner import PortRunner
+from .resolution import resolution
 from .scheduler import QUERY_PRIORITIES, Scheduler, Waiter
 from .security import SecurityError, check_binds, check_curve_files, setup_server_curve
 from .setters import SetterPolicy, depends_on_unit
@@ -116,7 +118,7 @@ class WorkerService:
             max_gap_s=config.energy_max_gap_s,
         )
         self.started = time.monotonic()
-        self._catalogue_dicts: dict[int, dict[str, Any]] = {}
+        self._catalogue_dicts: dict[tuple[int, str], dict[str, Any]] = {}
         self._stop = threading.Event()
         self._reply_endpoint = f"inproc://pi30-replies-{id(self):x}"
         self.context: zmq.Context[Any] = zmq.Context()
@@ -138,14 +140,63 @@ class WorkerService:
     def identified(self) -> bool:
         return self.runner is not None and self.runner.detection is not None
 
+    def _facts(self) -> tuple[int | None, dict[str, tuple[int, ...]]]:
+        return self.runner.known_facts() if self.runner is not None else (None, {})
+
     def _catalogue_dict(self) -> dict[str, Any]:
+        """The served catalogue: setters' values for the unit's facts read so far."""
         catalogue = self.catalogue
-        cached = self._catalogue_dicts.get(id(catalogue))
+        nominal, options = self._facts()
+        key = (id(catalogue), repr((nominal, sorted(options.items()))))
+        cached = self._catalogue_dicts.get(key)
         if cached is None:
-            cached = self._catalogue_dicts[id(catalogue)] = catalogue.to_dict()
+            cached = self._catalogue_dicts[key] = served_catalogue(catalogue, nominal, options)
         if self.auto and not self.identified:
             return {**cached, "profile": None}  # a stand-in until the unit is identified
         return cached
+
+    def _profile(self) -> str | None:
+        return None if self.auto and not self.identified else self.catalogue.profile
+
+    def _resolution(self, request: Request) -> dict[str, Any]:
+        assert request.command is not None
+        catalogue = self.catalogue
+        cmd = catalogue.resolve(request.command)[0]
+        nominal, options = self._facts()
+        known = self.runner is not None and self.runner.knows_facts_for(cmd)
+        return ok_reply(
+            request.id,
+            **resolution(
+                catalogue,
+                request.command,
+                self.policy,
+                profile=self._profile(),
+                nominal_voltage=nominal,
+                current_options=options,
+                validate=known or not depends_on_unit(cmd),
+            ),
+        )
+
+    def _resolve(self, router: zmq.Socket[Any], waiter: Waiter) -> None:
+        """Answer at once, or after the port thread read the unit's facts the setter's values
+        depend on (QPIRI, QMCHGCR...) when they are not known yet and the port may answer."""
+        request = waiter.request
+        assert request.command is not None
+        cmd = self.catalogue.resolve(request.command)[0]
+        runner = self.runner
+        needs_facts = (
+            cmd.kind == "setter"
+            and depends_on_unit(cmd)
+            and runner is not None
+            and (self.identified or not self.auto)
+            and not runner.knows_facts_for(cmd)
+            and self.port.state == "connected"
+        )
+        if not needs_facts:
+            self._send(router, waiter, self._resolution(request))
+            return
+        waiter.context["answer"] = lambda: self._resolution(request)
+        self.scheduler.submit_setter(waiter, cmd)
 
     def _on_port_state(self, state: str, last_error: Any) -> None:
         if self.runner is not None:
@@ -354,6 +405,8 @@ class WorkerService:
                 self._set(waiter)
             elif request.op == "health":
                 self._send(router, waiter, ok_reply(request.id, **self.health()))
+            elif request.op == "resolve":
+                self._resolve(router, waiter)
             else:
                 self._send(
                     router,

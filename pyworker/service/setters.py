@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import NotAllowedError, UnknownCommandError
 from ..protocol import Catalogue, Command, enum_code
+from ..protocol.served import depends_on_voltage
 
 
 @dataclass(frozen=True)
@@ -38,22 +39,16 @@ class SetterPolicy:
             )
 
 
-def battery_dependent(cmd: Command) -> bool:
-    """True when the setter's allowed values depend on the nominal battery voltage (QPIRI)."""
-    rule = cmd.arg
-    return (
-        rule is not None
-        and rule.kind == "number"
-        and (rule.values_by_battery is not None or rule.scale_by_battery)
-    )
-
-
 def options_query(cmd: Command) -> str | None:
     """The unit's own list of allowed currents (QMCHGCR...) that constrains this setter."""
     rule = cmd.arg
     if rule is not None and rule.kind in ("current", "unit_current"):
         return rule.options_query
     return None
+
+
+# True when the setter's allowed values depend on the nominal battery voltage (QPIRI).
+battery_dependent = depends_on_voltage
 
 
 def depends_on_unit(cmd: Command) -> bool:

@@ -14,7 +14,7 @@ from ..errors import InvalidRequestError, Pi30Error
 
 PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = 64 * 1024
-OPS: tuple[str, ...] = ("query", "set", "catalogue", "health")
+OPS: tuple[str, ...] = ("query", "set", "catalogue", "health", "resolve")
 PRIORITIES: tuple[str, ...] = ("interactive", "poll")
 MAX_TIMEOUT_MS = 600_000
 # A setter value is a scalar, or a small list / map of scalars ([unit, value], {"buzzer": true}):
@@ -24,7 +24,7 @@ MAX_VALUE_ITEMS = 16
 MAX_TEXT_CHARS = 256
 
 RequestId = str | int | None
-Op = Literal["query", "set", "catalogue", "health"]
+Op = Literal["query", "set", "catalogue", "health", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,13 @@ def _parse_op(msg: dict[str, Any], rid: RequestId, op: Op) -> Request:
             only_if_changed=_flag(msg, "only_if_changed", rid, True),
             verify=_flag(msg, "verify", rid, True),
             source=_text(msg, "source", rid),
+        )
+    if op == "resolve":
+        return Request(
+            rid,
+            "resolve",
+            command=_command(msg, rid),
+            timeout_ms=_number(msg, "timeout_ms", rid, 1),
         )
     return Request(rid, op)
 

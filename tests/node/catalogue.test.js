@@ -41,19 +41,33 @@ describe('catalogue snapshot', function () {
         assert.equal(render(buildSnapshot(WORKER_BIN)), fs.readFileSync(SNAPSHOT_PATH, 'utf8'));
     });
 
-    it('resolves commands with arguments and expands flag fields as the decoder does', async () => {
+    it('the worker resolves texts with arguments; its served keys are every key a reading has', async () => {
         const index = CatalogueIndex.fromSnapshot('PI30MAX');
-        assert.equal(index.resolve('QPGS1').command.name, 'QPGS');
-        assert.equal(index.resolve('qed20260101').arg, '20260101');
-        assert.equal(index.resolve('QPIGS2').command.name, 'QPIGS2');
-        assert.equal(index.resolve('QED2026'), null);
-        assert.equal(index.resolve('NOPE'), null);
-        // every key of a real decoded answer has its metadata (flags included)
+        assert.equal(index.command('qpgs').name, 'QPGS');
+        assert.equal(index.command('QPGS1'), null, "whole texts are the worker's to resolve");
         const worker = await new WorkerProcess({
             port: simUrl('pi30max'),
             protocol: 'PI30MAX',
         }).start();
         try {
+            const resolve = (command) => worker.request({ op: 'resolve', command });
+            assert.deepEqual(
+                await Promise.all(
+                    ['QPGS1', 'qed20260101', 'QPIGS2', 'POP02'].map(async (t) => {
+                        const r = await resolve(t);
+                        return [r.name, r.arg, r.kind];
+                    }),
+                ),
+                [
+                    ['QPGS', '1', 'query'],
+                    ['QED', '20260101', 'query'],
+                    ['QPIGS2', null, 'query'],
+                    ['POP', '02', 'setter'],
+                ],
+            );
+            assert.equal((await resolve('QED2026')).error.code, 'UNKNOWN_COMMAND');
+            assert.equal((await resolve('NOPE')).error.code, 'UNKNOWN_COMMAND');
+            // every key of a real decoded answer is served with its metadata (flags included)
             for (const command of [
                 'QPIGS',
                 'QPIRI',
@@ -66,12 +80,14 @@ describe('catalogue snapshot', function () {
             ]) {
                 const reply = await worker.request({ op: 'query', command });
                 assert.equal(reply.ok, true, `${command}: ${JSON.stringify(reply.error)}`);
-                const meta = index.fieldMeta(command);
-                for (const [key, value] of Object.entries(reply.data)) {
-                    // lists the decoder derives (QPIWS active_warnings / active_faults) go by their
-                    // key
-                    const derived = Array.isArray(value) || /^unknown_\d+$/.test(key);
-                    assert.ok(meta[key] || derived, `${command}.${key} has metadata`);
+                const keys = (await resolve(command)).entry.keys;
+                for (const key of Object.keys(reply.data)) {
+                    // fields newer firmwares append go by their key
+                    assert.ok(
+                        keys[key] || /^unknown_\d+$/.test(key),
+                        `${command}.${key} is served`,
+                    );
+                    if (keys[key]) assert.ok(keys[key].label, `${command}.${key} has a label`);
                 }
             }
         } finally {
@@ -79,6 +95,11 @@ describe('catalogue snapshot', function () {
         }
     });
 });
+
+/** GET /pi30/setter-values with `query`, expecting `status`. */
+function setterValues(query, status = 200) {
+    return helper.request().get('/pi30/setter-values').query(query).expect(status);
+}
 
 describe('editor endpoints', function () {
     this.timeout(20000);
@@ -114,11 +135,7 @@ describe('editor endpoints', function () {
         await waitFor(() => helper.getNode('inv').link().state === 'connected', {
             what: 'connected',
         });
-        const r = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'MUCHGC' })
-            .expect(200);
+        const r = await setterValues({ inverter: 'inv', command: 'MUCHGC' });
         assert.equal(r.body.source, 'unit');
         const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data
             .max_ac_charging_current_options;
@@ -127,49 +144,32 @@ describe('editor endpoints', function () {
             options,
         );
 
-        const pbcv = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'PBCV' })
-            .expect(200);
+        const pbcv = await setterValues({ inverter: 'inv', command: 'PBCV' });
         const nominal = (await worker.request({ op: 'query', command: 'QPIRI' })).data
             .battery_voltage;
-        const cmd = CatalogueIndex.fromSnapshot('PI30MAX').resolve('PBCV').command;
+        const cmd = CatalogueIndex.fromSnapshot('PI30MAX').command('PBCV');
         assert.deepEqual(
             pbcv.body.values.map((v) => Number(v.value)),
             cmd.arg.values_by_battery[String(Math.round(nominal))],
         );
+        assert.equal(pbcv.body.source, 'unit');
 
-        const pop = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'POP' })
-            .expect(200);
+        // a whole setter text: the worker resolves it (POP02 is POP with "02")
+        const pop02 = await setterValues({ inverter: 'inv', command: 'POP02' });
+        assert.equal(pop02.body.command, 'POP');
+        assert.equal((await worker.request({ op: 'resolve', command: 'POP02' })).arg, '02');
+
+        const pop = await setterValues({ inverter: 'inv', command: 'POP' });
         assert.deepEqual(
             pop.body.values.map((v) => v.value),
-            Object.values(
-                cmd.arg &&
-                    CatalogueIndex.fromSnapshot('PI30MAX').resolve('POP').command.arg.choices,
-            ),
+            Object.values(CatalogueIndex.fromSnapshot('PI30MAX').command('POP').arg.choices),
         );
-        const pf = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'PF' })
-            .expect(200);
+        const pf = await setterValues({ inverter: 'inv', command: 'PF' });
         assert.equal(pf.body.dangerous, true);
-        await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'QPIGS' })
-            .expect(404);
+        await setterValues({ inverter: 'inv', command: 'QPIGS' }, 404);
 
         // not deployed: the catalogue's list
-        const offline = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ protocol: 'PI30', command: 'MUCHGC' })
-            .expect(200);
+        const offline = await setterValues({ protocol: 'PI30', command: 'MUCHGC' });
         assert.equal(offline.body.source, 'catalogue');
         assert.ok(offline.body.values.length > 0);
     });
@@ -232,11 +232,7 @@ describe('device profiles in the editor', function () {
             '01': 'SBU first',
             '02': 'Solar first',
         });
-        const values = await helper
-            .request()
-            .get('/pi30/setter-values')
-            .query({ inverter: 'inv', command: 'POP' })
-            .expect(200);
+        const values = await setterValues({ inverter: 'inv', command: 'POP' });
         assert.ok(
             values.body.values.some(
                 (v) => String(v.value) === '01' || String(v.label || '').includes('SBU'),

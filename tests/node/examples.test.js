@@ -243,9 +243,9 @@ describe('examples', function () {
         const byId = Object.fromEntries(flow.map((n) => [n.id, n]));
         const catalogue = CatalogueIndex.fromSnapshot('PI30');
         const meta = {
-            ...catalogue.fieldMeta('QPIGS'),
-            ...catalogue.fieldMeta('QMOD'),
-            ...catalogue.fieldMeta('QPIWS'),
+            ...catalogue.command('QPIGS').keys,
+            ...catalogue.command('QMOD').keys,
+            ...catalogue.command('QPIWS').keys,
         };
         const router = flow.find((n) => n.type === 'switch' && n.rules.length > 1);
         const collectors = {};
@@ -391,10 +391,7 @@ describe('examples', function () {
             const options = flow
                 .find((n) => n.id === sel.entityConfig)
                 .haConfig.find((p) => p.property === 'options').value;
-            assert.deepEqual(
-                options,
-                Object.values(catalogue.resolve(setter.command).command.arg.choices),
-            );
+            assert.deepEqual(options, Object.values(catalogue.command(setter.command).arg.choices));
         }
         const outputBack = collector(helper.getNode(set.find((n) => /Output/.test(n.name)).id));
         haReady(flow); // the read-backs reach HA once its connection is ready

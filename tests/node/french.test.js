@@ -226,12 +226,11 @@ describe('French everywhere a French user looks', function () {
     });
 
     it('every setter value hint the editor shows has an en-US and a fr text', () => {
-        const { setterValues } = require('../../node-red-contrib-pi30/lib/catalogue');
         const snapshot = JSON.parse(read(PKG, 'resources', 'catalogue.json'));
         const keys = new Set();
         for (const cat of Object.values(snapshot.protocols)) {
             for (const cmd of cat.commands.filter((c) => c.kind === 'setter')) {
-                const hint = setterValues(cmd);
+                const hint = cmd.values;
                 if (hint.hintKey) keys.add(hint.hintKey);
                 // a hint from the catalogue itself comes with its French text
                 if (hint.hint && !hint.hintKey && ['flags', 'pattern'].includes(hint.kind))

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const { helper, load, inverterConfig, collector } = require('./support/red');
 const { WorkerProcess, simUrl, waitFor } = require('../../scripts/lib/stack');
 const { problems } = require('./support/ha-mqtt-schema');
-const { CatalogueIndex, setterValues } = require('../../node-red-contrib-pi30/lib/catalogue');
+const { CatalogueIndex } = require('../../node-red-contrib-pi30/lib/catalogue');
 
 // every query a flow can poll without an argument, in the catalogue the worker serves
 function pollable(protocol) {
@@ -152,18 +152,18 @@ for (const protocol of ['PI30', 'PI30MAX']) {
                 if (objectId === 'link') continue;
                 assert.deepEqual(config.availability, [{ topic: `pi30/${deviceId}/availability` }]);
                 const command = objectId.startsWith('set_')
-                    ? catalogue.resolve(objectId.slice(4)).command.readback.query
+                    ? catalogue.command(objectId.slice(4)).readback.query
                     : objectId.split('_')[0].toUpperCase();
                 perCommand[command] = (perCommand[command] || 0) + 1;
                 if (component === 'sensor' || component === 'binary_sensor') {
                     const key = objectId.slice(command.length + 1);
-                    const meta = catalogue.fieldMeta(command)[key];
-                    if (!meta) {
-                        // lists the decoder derives (QPIWS active_warnings): text, no metadata
+                    const meta = catalogue.command(command).keys[key];
+                    assert.ok(meta, `${command}.${key} is a served key`);
+                    if (meta.type === 'list') {
+                        // lists (QPIWS active_warnings): one text
                         assert.equal(component, 'sensor', key);
                         assert.match(config.value_template, /join/);
                         assert.equal(config.unit_of_measurement, undefined);
-                        continue;
                     }
                     assert.equal(config.name, meta.label);
                     if (meta.type === 'bool') assert.equal(component, 'binary_sensor');
@@ -205,10 +205,7 @@ for (const protocol of ['PI30', 'PI30MAX']) {
             );
             // the settings: selects with the unit's choices, numbers within the allowed values
             const pop = all.get(`homeassistant/select/${deviceId}/set_pop/config`);
-            assert.deepEqual(
-                pop.options,
-                Object.values(catalogue.resolve('POP').command.arg.choices),
-            );
+            assert.deepEqual(pop.options, Object.values(catalogue.command('POP').arg.choices));
             assert.equal(pop.command_topic, `pi30/${deviceId}/set/POP`);
             // currents: only the unit's own values (2, 10, 20...: not evenly spaced, so a select)
             const options = (await worker.request({ op: 'query', command: 'QMUCHGCR' })).data
@@ -228,9 +225,9 @@ for (const protocol of ['PI30', 'PI30MAX']) {
             );
             // evenly spaced values: a number whose every step is an allowed value
             const pbcv = all.get(`homeassistant/number/${deviceId}/set_pbcv/config`);
-            const allowed = setterValues(catalogue.resolve('PBCV').command, {
-                batteryVoltage: 48,
-            }).values.map((v) => Number(v.value));
+            const allowed = catalogue
+                .command('PBCV')
+                .values_by_voltage['48'].map((v) => Number(v.value));
             const offered = [];
             for (let v = pbcv.min; v <= pbcv.max + 1e-9; v += pbcv.step)
                 offered.push(Math.round(v * 10) / 10);
@@ -261,7 +258,7 @@ for (const protocol of ['PI30', 'PI30MAX']) {
             const deviceId =
                 `pi30_${(await worker.request({ op: 'health' })).device.serial}`.toLowerCase();
             const choices = Object.values(
-                CatalogueIndex.fromSnapshot(protocol).resolve('POP').command.arg.choices,
+                CatalogueIndex.fromSnapshot(protocol).command('POP').arg.choices,
             );
             const before = (await worker.request({ op: 'query', command: 'QPIRI' })).data
                 .output_source_priority;

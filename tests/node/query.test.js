@@ -65,7 +65,7 @@ describe('pi30-query', function () {
         assert.equal(out.received.length, count, 'exactly one message per field');
         const byTopic = Object.fromEntries(msgs.map((m) => [m.topic, m]));
         assert.deepEqual(Object.keys(byTopic).sort(), Object.keys(direct.data).sort());
-        const meta = catalogue.fieldMeta('QPIGS');
+        const meta = catalogue.command('QPIGS').keys;
         const bv = byTopic.battery_voltage;
         assert.equal(typeof bv.payload, 'number');
         assert.equal(bv.unit, 'V');

@@ -10,6 +10,7 @@ from cli_runner import json_line, run_cli, run_many
 from protocol_samples import REFERENCE_FRAMES
 
 from pyworker.protocol import decode, get_catalogue
+from pyworker.protocol.served import served_catalogue
 
 QPIGS_HEX = REFERENCE_FRAMES[6][2].hex(" ")
 
@@ -71,7 +72,7 @@ def test_commands_json_is_the_catalogue(protocol: str, how: list[str]) -> None:
     # --json (as before), --format json, or nothing when piped: the catalogue as one JSON line
     code, data = run_json("commands", *how, "--protocol", protocol)
     assert code == 0
-    assert data == json.loads(json.dumps(get_catalogue(protocol).to_dict()))
+    assert data == json.loads(json.dumps(served_catalogue(get_catalogue(protocol))))
 
 
 def test_unknown_protocol_is_a_usage_error() -> None:
