@@ -14,6 +14,7 @@ from typing import Any
 
 from .arguments import SetterContext, allowed_values
 from .catalogue import ArgRule, Catalogue, Command
+from .catalogue.fields import label_from_key
 from .descriptions_fr import ARG_DESCRIPTIONS_FR
 
 NOMINAL_VOLTAGES: tuple[int, ...] = (12, 24, 48)
@@ -22,13 +23,6 @@ NOMINAL_VOLTAGE_QUERY = "QPIRI"  # its battery_voltage is the unit's nominal bat
 # Lists the decoder adds to a "bits" answer (QPIWS): the names of the bits that are set.
 DERIVED_LISTS: dict[str, tuple[str, ...]] = {"bits": ("active_warnings", "active_faults")}
 _HA_KEYS = ("unit", "device_class", "state_class", "icon")
-
-
-def key_label(key: str) -> str:
-    """The label of a key the catalogue gives none (flag bits, lists): ``is_load_on`` ->
-    "Load on". Declared fields carry their own label."""
-    words = " ".join(part for part in key.removeprefix("is_").split("_") if part)
-    return words[:1].upper() + words[1:]
 
 
 def _number_text(value: float) -> str:
@@ -45,9 +39,9 @@ def data_keys(cmd: Command) -> dict[str, dict[str, Any]]:
     for fld in cmd.fields:
         if fld.flags:
             for flag in fld.flags:
-                keys[flag] = {"label": key_label(flag), "type": "bool", "group": fld.key}
+                keys[flag] = {"label": label_from_key(flag), "type": "bool", "group": fld.key}
             continue
-        meta: dict[str, Any] = {"label": fld.label or key_label(fld.key), "type": fld.type}
+        meta: dict[str, Any] = {"label": fld.label or label_from_key(fld.key), "type": fld.type}
         for name in _HA_KEYS:
             value = getattr(fld, name)
             if value not in (None, ""):
@@ -56,11 +50,11 @@ def data_keys(cmd: Command) -> dict[str, dict[str, Any]]:
             meta["options"] = list(dict.fromkeys(fld.enum.values()))
         keys[fld.key] = meta
     if cmd.options_key:
-        keys[cmd.options_key] = {"label": key_label(cmd.options_key), "type": "list"}
+        keys[cmd.options_key] = {"label": label_from_key(cmd.options_key), "type": "list"}
         if cmd.options_unit:
             keys[cmd.options_key]["unit"] = cmd.options_unit
     for name in DERIVED_LISTS.get(cmd.response, ()):
-        keys[name] = {"label": key_label(name), "type": "list"}
+        keys[name] = {"label": label_from_key(name), "type": "list"}
     return keys
 
 

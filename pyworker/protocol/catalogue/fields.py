@@ -11,7 +11,10 @@ from .schema import Field, FieldType
 
 
 def label_from_key(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    """The one label rule for a key without a declared label: ``is_load_on`` -> "Load on",
+    ``battery_voltage`` -> "Battery voltage" (the served catalogue labels flag bits with it)."""
+    words = " ".join(part for part in key.removeprefix("is_").split("_") if part)
+    return words[:1].upper() + words[1:]
 
 
 def _measurement(

@@ -6,19 +6,19 @@ import pytest
 from protocol_samples import REFERENCE_FRAMES
 
 from pyworker.protocol import PROTOCOLS, decode, get_catalogue
+from pyworker.protocol.catalogue.fields import label_from_key
 from pyworker.protocol.served import (
     NOMINAL_VOLTAGES,
     data_keys,
-    key_label,
     served_catalogue,
     setter_values,
 )
 
 
 def test_a_key_without_a_declared_label_reads_as_words_without_is() -> None:
-    assert key_label("is_load_on") == "Load on"
-    assert key_label("max_charging_current_options") == "Max charging current options"
-    assert key_label("active_warnings") == "Active warnings"
+    assert label_from_key("is_load_on") == "Load on"
+    assert label_from_key("max_charging_current_options") == "Max charging current options"
+    assert label_from_key("active_warnings") == "Active warnings"
 
 
 @pytest.mark.parametrize(("command", "protocol", "frame"), REFERENCE_FRAMES)
@@ -84,10 +84,10 @@ def test_the_served_catalogue_lists_values_per_voltage_and_the_fact_queries() ->
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_one_label_rule_declared_keys_never_start_with_is(protocol: str) -> None:
-    # The catalogue's own derived labels (``_label``) keep words as they are; only flag bits
-    # start with ``is_``, and they are labelled by key_label: the two rules never disagree.
+    # One rule labels both a field without a declared label and a flag bit; only flag bits
+    # start with ``is_`` (the rule drops it).
     for cmd in get_catalogue(protocol).commands.values():
         for fld in cmd.fields:
             assert not fld.key.startswith("is_"), f"{cmd.name}.{fld.key}"
             for flag in fld.flags or ():
-                assert data_keys(cmd)[flag]["label"] == key_label(flag)
+                assert data_keys(cmd)[flag]["label"] == label_from_key(flag)
