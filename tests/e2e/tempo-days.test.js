@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../../scripts/lib/stack');
-const { stepDays, startTempoStack } = require('./tempo-support');
+const { stepDays, startTempoStack, tempoFlow } = require('./tempo-support');
 
 const STEP_MIN = 10; // simulated minutes per tick
 const START = '2026-03-10T12:00:00'; // Tuesday, a blue day
@@ -60,84 +60,11 @@ function haStates(ms) {
 }
 
 function flows(workerEndpoint, capacityKwh, currentSteps) {
-    const tab = 'tempo-e2e';
-    return [
-        { id: tab, type: 'tab', label: 'tempo e2e' },
-        {
-            id: 'inv',
-            type: 'pi30-inverter',
-            name: 'sim',
-            endpoint: workerEndpoint,
-            timeout: 10000,
-            protocol: 'PI30MAX',
-            managed: false,
-        },
-        // A tick: QT (the clock) first, then HA's current states, then QPIGS (the SOC).
-        {
-            id: 'tick-in',
-            type: 'http in',
-            z: tab,
-            url: '/tick',
-            method: 'post',
-            upload: false,
-            x: 100,
-            y: 100,
-            wires: [['qt']],
-        },
-        {
-            id: 'qt',
-            type: 'pi30-query',
-            z: tab,
-            inverter: 'inv',
-            command: 'QT',
-            interval: 0,
-            output: 'object',
-            maxAge: 0,
-            x: 260,
-            y: 100,
-            wires: [['planner', 'split']],
-        },
-        {
-            id: 'split',
-            type: 'function',
-            z: tab,
-            outputs: 2,
-            x: 420,
-            y: 100,
-            wires: [['planner'], ['qpigs']],
-            func: 'const inputs = msg.req.body.inputs.map((m) => ({ ...m }));\nreturn [inputs, msg];',
-        },
-        {
-            id: 'qpigs',
-            type: 'pi30-query',
-            z: tab,
-            inverter: 'inv',
-            command: 'QPIGS',
-            interval: 0,
-            output: 'object',
-            maxAge: 0,
-            x: 580,
-            y: 100,
-            wires: [['planner', 'tick-out']],
-        },
-        {
-            id: 'tick-out',
-            type: 'http response',
-            z: tab,
-            statusCode: '',
-            headers: {},
-            x: 760,
-            y: 60,
-            wires: [],
-        },
-        {
-            id: 'planner',
-            type: 'pi30-tempo',
-            z: tab,
-            name: 'planner',
-            x: 600,
-            y: 220,
-            wires: [['set', 'log-setting'], ['log-decision']],
+    return tempoFlow({
+        tab: 'tempo-e2e',
+        endpoint: workerEndpoint,
+        queries: [{ id: 'qpigs', command: 'QPIGS' }],
+        planner: {
             capacityKwh,
             batteryVoltage: 48,
             reserveSoc: 30,
@@ -164,101 +91,7 @@ function flows(workerEndpoint, capacityKwh, currentSteps) {
             topicSoc: 'battery_capacity',
             topicClock: 'QT',
         },
-        {
-            id: 'set',
-            type: 'pi30-set',
-            z: tab,
-            inverter: 'inv',
-            command: '',
-            value: '',
-            onlyIfChanged: true,
-            verify: true,
-            x: 800,
-            y: 200,
-            wires: [['log-write']],
-        },
-        {
-            id: 'log-setting',
-            type: 'function',
-            z: tab,
-            outputs: 0,
-            x: 800,
-            y: 160,
-            wires: [],
-            func: "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nlog.settings.push({command: msg.command, value: msg.payload, at: msg.decision && msg.decision.at, reason: msg.reason});\nflow.set('log', log);",
-        },
-        {
-            id: 'log-write',
-            type: 'function',
-            z: tab,
-            outputs: 0,
-            x: 1000,
-            y: 200,
-            wires: [],
-            func: "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nlog.writes.push(msg.payload);\nflow.set('log', log);",
-        },
-        {
-            id: 'log-decision',
-            type: 'function',
-            z: tab,
-            outputs: 0,
-            x: 800,
-            y: 260,
-            wires: [],
-            func: "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nlog.decisions.push({mode: msg.payload, reason: msg.reason, targetSoc: msg.decision.targetSoc, current: msg.decision.current});\nflow.set('log', log);",
-        },
-        {
-            id: 'catch',
-            type: 'catch',
-            z: tab,
-            scope: ['set', 'qt', 'qpigs', 'planner'],
-            uncaught: false,
-            x: 800,
-            y: 320,
-            wires: [['log-error']],
-        },
-        {
-            id: 'log-error',
-            type: 'function',
-            z: tab,
-            outputs: 0,
-            x: 1000,
-            y: 320,
-            wires: [],
-            func: "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nlog.errors.push(msg.error);\nflow.set('log', log);",
-        },
-        {
-            id: 'log-in',
-            type: 'http in',
-            z: tab,
-            url: '/log',
-            method: 'get',
-            upload: false,
-            x: 100,
-            y: 400,
-            wires: [['log-read']],
-        },
-        {
-            id: 'log-read',
-            type: 'function',
-            z: tab,
-            outputs: 1,
-            x: 260,
-            y: 400,
-            wires: [['log-out']],
-            func: "msg.payload = flow.get('log') || {settings: [], writes: [], errors: [], decisions: []};\nreturn msg;",
-        },
-        {
-            id: 'log-out',
-            type: 'http response',
-            z: tab,
-            statusCode: '',
-            headers: {},
-            x: 420,
-            y: 400,
-            wires: [],
-        },
-    ];
+    });
 }
 
 describe('pi30-tempo over simulated days (Node-RED + worker + simulator on a pty)', function () {

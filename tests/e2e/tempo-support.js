@@ -69,4 +69,133 @@ async function stepDays({ red, sim, start, end, stepMin, states }) {
     return { socAt, writeTimes };
 }
 
-module.exports = { stepDays, startTempoStack };
+const LOG =
+    "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: [], plans: 0, lastPlan: null};";
+
+/** A function node that updates the flow's log (`body` sees `log`). */
+function logNode(tab, id, body) {
+    return {
+        id,
+        type: 'function',
+        z: tab,
+        outputs: 0,
+        wires: [],
+        func: `${LOG}\n${body}\nflow.set('log', log);`,
+    };
+}
+
+/**
+ * The flow of a Tempo full-stack test. POST /tick with HA's states: QT (the clock) first, then
+ * the states, then `queries` in order (each also feeds the planner), then the reply. The
+ * planner's settings go to a pi30-set; settings, writes, decisions, plans and errors are logged
+ * and GET /log returns them. `planner` is the pi30-tempo node's own configuration.
+ */
+function tempoFlow({ tab, endpoint, queries, planner }) {
+    const ids = queries.map((q) => q.id);
+    const next = [...ids.slice(1), 'tick-out'];
+    const nodes = [
+        { id: tab, type: 'tab', label: tab },
+        {
+            id: 'inv',
+            type: 'pi30-inverter',
+            name: 'sim',
+            endpoint,
+            timeout: 10000,
+            protocol: 'PI30MAX',
+            managed: false,
+        },
+        { id: 'tick-in', type: 'http in', z: tab, url: '/tick', method: 'post', upload: false },
+        { id: 'tick-out', type: 'http response', z: tab, statusCode: '', headers: {} },
+        ...[{ id: 'qt', command: 'QT' }, ...queries].map((q) => ({
+            id: q.id,
+            type: 'pi30-query',
+            z: tab,
+            inverter: 'inv',
+            command: q.command,
+            interval: 0,
+            output: 'object',
+            maxAge: q.maxAge || 0,
+        })),
+        {
+            id: 'split',
+            type: 'function',
+            z: tab,
+            outputs: 2,
+            func: 'const inputs = msg.req.body.inputs.map((m) => ({ ...m }));\nreturn [inputs, msg];',
+        },
+        {
+            ...planner,
+            id: 'planner',
+            type: 'pi30-tempo',
+            z: tab,
+            name: 'planner',
+        },
+        {
+            id: 'set',
+            type: 'pi30-set',
+            z: tab,
+            inverter: 'inv',
+            command: '',
+            value: '',
+            onlyIfChanged: true,
+            verify: true,
+        },
+        logNode(
+            tab,
+            'log-setting',
+            'log.settings.push({command: msg.command, value: msg.payload, at: msg.decision && msg.decision.at, reason: msg.reason});',
+        ),
+        logNode(tab, 'log-write', 'log.writes.push(msg.payload);'),
+        logNode(
+            tab,
+            'log-decision',
+            'log.decisions.push({mode: msg.payload, reason: msg.reason, targetSoc: msg.decision.targetSoc, current: msg.decision.current});',
+        ),
+        logNode(
+            tab,
+            'log-plan',
+            'log.plans += 1;\nlog.lastPlan = {payload: msg.payload, attributes: msg.attributes};',
+        ),
+        logNode(tab, 'log-error', 'log.errors.push(msg.error);'),
+        {
+            id: 'catch',
+            type: 'catch',
+            z: tab,
+            scope: ['set', 'qt', ...ids, 'planner'],
+            uncaught: false,
+        },
+        { id: 'log-in', type: 'http in', z: tab, url: '/log', method: 'get', upload: false },
+        {
+            id: 'log-read',
+            type: 'function',
+            z: tab,
+            outputs: 1,
+            func: `${LOG}\nmsg.payload = log;\nreturn msg;`,
+        },
+        { id: 'log-out', type: 'http response', z: tab, statusCode: '', headers: {} },
+    ];
+    const wires = {
+        'tick-in': [['qt']],
+        qt: [['planner', 'split']],
+        split: [['planner'], [ids[0]]],
+        planner: [['set', 'log-setting'], ['log-decision'], ['log-plan']],
+        set: [['log-write']],
+        catch: [['log-error']],
+        'log-in': [['log-read']],
+        'log-read': [['log-out']],
+    };
+    ids.forEach((id, i) => (wires[id] = [['planner', next[i]]]));
+    // every node of a tab gets a position: Node-RED takes a node without one for a config node
+    return nodes.map((n, i) =>
+        n.z
+            ? {
+                  x: 120 + 160 * (i % 6),
+                  y: 60 + 60 * Math.floor(i / 6),
+                  wires: wires[n.id] || [],
+                  ...n,
+              }
+            : n,
+    );
+}
+
+module.exports = { stepDays, startTempoStack, tempoFlow };

@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const h = require('../../scripts/lib/stack');
-const { stepDays, startTempoStack } = require('./tempo-support');
+const { stepDays, startTempoStack, tempoFlow } = require('./tempo-support');
 
 const STEP_MIN = 20; // simulated minutes per tick
 const START = '2023-01-16T12:00:00'; // Monday, a white day
@@ -66,93 +66,18 @@ function haStates(ms, forecast) {
     ];
 }
 
-const LOG =
-    "const log = flow.get('log') || {settings: [], writes: [], errors: [], decisions: [], plans: 0, lastPlan: null};";
-
 function flows(workerEndpoint, capacityKwh, latitude) {
-    const tab = 'tempo-week';
-    // every node of a tab gets a position: Node-RED takes a node without one for a config node
-    return placed([
-        { id: tab, type: 'tab', label: 'tempo week' },
-        {
-            id: 'inv',
-            type: 'pi30-inverter',
-            name: 'sim',
-            endpoint: workerEndpoint,
-            timeout: 10000,
-            protocol: 'PI30MAX',
-            managed: false,
-        },
-        // a tick: QT (the clock), HA's states, QMUCHGCR (the unit's steps), QMOD, then QPIGS (SOC,
-        // load)
-        {
-            id: 'tick-in',
-            type: 'http in',
-            z: tab,
-            url: '/tick',
-            method: 'post',
-            upload: false,
-            wires: [['qt']],
-        },
-        {
-            id: 'qt',
-            type: 'pi30-query',
-            z: tab,
-            inverter: 'inv',
-            command: 'QT',
-            interval: 0,
-            output: 'object',
-            maxAge: 0,
-            wires: [['tempo', 'split']],
-        },
-        {
-            id: 'split',
-            type: 'function',
-            z: tab,
-            outputs: 2,
-            wires: [['tempo'], ['steps']],
-            func: 'const inputs = msg.req.body.inputs.map((m) => ({ ...m }));\nreturn [inputs, msg];',
-        },
-        {
-            id: 'steps',
-            type: 'pi30-query',
-            z: tab,
-            inverter: 'inv',
-            command: 'QMUCHGCR',
-            interval: 0,
-            output: 'object',
-            maxAge: 3600,
-            wires: [['tempo', 'qmod']],
-        },
-        {
-            id: 'qmod',
-            type: 'pi30-query',
-            z: tab,
-            inverter: 'inv',
-            command: 'QMOD',
-            interval: 0,
-            output: 'object',
-            maxAge: 0,
-            wires: [['tempo', 'qpigs']],
-        },
-        {
-            id: 'qpigs',
-            type: 'pi30-query',
-            z: tab,
-            inverter: 'inv',
-            command: 'QPIGS',
-            interval: 0,
-            output: 'object',
-            maxAge: 0,
-            wires: [['tempo', 'tick-out']],
-        },
-        { id: 'tick-out', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
-        {
-            id: 'tempo',
-            type: 'pi30-tempo',
-            z: tab,
-            name: 'planner',
-            wires: [['set', 'log-setting'], ['log-decision'], ['log-plan']],
+    // a tick: QT (the clock), HA's states, QMUCHGCR (the unit's steps), QMOD, then QPIGS (SOC,
+    // load)
+    return tempoFlow({
+        tab: 'tempo-week',
+        endpoint: workerEndpoint,
+        queries: [
+            { id: 'steps', command: 'QMUCHGCR', maxAge: 3600 },
+            { id: 'qmod', command: 'QMOD' },
+            { id: 'qpigs', command: 'QPIGS' },
+        ],
+        planner: {
             strategy: 'optimise',
             capacityKwh,
             batteryVoltage: 48,
@@ -175,90 +100,7 @@ function flows(workerEndpoint, capacityKwh, latitude) {
             topicSoc: 'battery_capacity',
             topicClock: 'QT',
         },
-        {
-            id: 'set',
-            type: 'pi30-set',
-            z: tab,
-            inverter: 'inv',
-            command: '',
-            value: '',
-            onlyIfChanged: true,
-            verify: true,
-            wires: [['log-write']],
-        },
-        {
-            id: 'log-setting',
-            type: 'function',
-            z: tab,
-            outputs: 0,
-            wires: [],
-            func: `${LOG}\nlog.settings.push({command: msg.command, value: msg.payload});\nflow.set('log', log);`,
-        },
-        {
-            id: 'log-write',
-            type: 'function',
-            z: tab,
-            outputs: 0,
-            wires: [],
-            func: `${LOG}\nlog.writes.push(msg.payload);\nflow.set('log', log);`,
-        },
-        {
-            id: 'log-decision',
-            type: 'function',
-            z: tab,
-            outputs: 0,
-            wires: [],
-            func: `${LOG}\nlog.decisions.push({mode: msg.payload, reason: msg.reason, targetSoc: msg.decision.targetSoc});\nflow.set('log', log);`,
-        },
-        {
-            id: 'log-plan',
-            type: 'function',
-            z: tab,
-            outputs: 0,
-            wires: [],
-            func: `${LOG}\nlog.plans += 1;\nlog.lastPlan = {payload: msg.payload, attributes: msg.attributes};\nflow.set('log', log);`,
-        },
-        {
-            id: 'catch',
-            type: 'catch',
-            z: tab,
-            scope: ['set', 'qt', 'qpigs', 'qmod', 'steps', 'tempo'],
-            uncaught: false,
-            wires: [['log-error']],
-        },
-        {
-            id: 'log-error',
-            type: 'function',
-            z: tab,
-            outputs: 0,
-            wires: [],
-            func: `${LOG}\nlog.errors.push(msg.error);\nflow.set('log', log);`,
-        },
-        {
-            id: 'log-in',
-            type: 'http in',
-            z: tab,
-            url: '/log',
-            method: 'get',
-            upload: false,
-            wires: [['log-read']],
-        },
-        {
-            id: 'log-read',
-            type: 'function',
-            z: tab,
-            outputs: 1,
-            wires: [['log-out']],
-            func: `${LOG}\nmsg.payload = log;\nreturn msg;`,
-        },
-        { id: 'log-out', type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
-    ]);
-}
-
-function placed(nodes) {
-    return nodes.map((n, i) =>
-        n.z ? { x: 120 + 160 * (i % 6), y: 60 + 60 * Math.floor(i / 6), ...n } : n,
-    );
+    });
 }
 
 describe('pi30-tempo optimiser over a simulated week (Node-RED + worker + simulator on a pty)', function () {
